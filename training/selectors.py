@@ -1,0 +1,146 @@
+"""Reads that need care. ``scope`` is the one answer to "whom may this user see?".
+
+A role grant on a unit covers the unit's whole subtree. Superusers see everything.
+Every list, detail, export, admin screen and API in the project goes through
+``units_visible_to`` / ``people_visible_to``.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+
+from training.models import OrgUnit, Person, RoleGrant
+
+Role = RoleGrant.Role
+
+# Which roles let a user read people and units, and which let them change them.
+VIEW_ROLES = frozenset({Role.COORDINATOR, Role.LEADER, Role.ADMIN})
+MANAGE_ROLES = frozenset({Role.COORDINATOR, Role.ADMIN})
+MFA_ROLES = frozenset({Role.COORDINATOR, Role.LEADER, Role.EDITOR, Role.ADMIN})
+
+_CACHE_ATTR = "_training_grants"
+
+
+def _grants(user) -> list[tuple[str, str]]:
+    """(role, unit path) pairs of the user, memoised on the user object per request."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = list(
+            RoleGrant.objects.filter(user=user, unit__is_active=True).values_list(
+                "role", "unit__path"
+            )
+        )
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_grants(user) -> None:
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def user_roles(user) -> set[str]:
+    return {role for role, _path in _grants(user)}
+
+
+def user_has_role(user, *roles: str) -> bool:
+    if getattr(user, "is_superuser", False):
+        return True
+    return bool(user_roles(user) & set(roles))
+
+
+def user_requires_mfa(user) -> bool:
+    return user.is_authenticated and (
+        user.is_superuser or bool(user_roles(user) & MFA_ROLES)
+    )
+
+
+def scope_paths(user, roles=VIEW_ROLES) -> list[str] | None:
+    """Root paths of the subtrees the user holds one of ``roles`` on.
+
+    ``None`` means "no limit" (superuser); an empty list means "nothing".
+    Paths covered by another path in the list are dropped.
+    """
+    if getattr(user, "is_superuser", False):
+        return None
+    paths = sorted({path for role, path in _grants(user) if role in roles})
+    roots: list[str] = []
+    for path in paths:
+        if not any(path.startswith(root) for root in roots):
+            roots.append(path)
+    return roots
+
+
+def _path_q(paths: list[str], field: str) -> Q:
+    return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in paths))
+
+
+def units_visible_to(user, *, manage: bool = False) -> QuerySet[OrgUnit]:
+    paths = scope_paths(user, MANAGE_ROLES if manage else VIEW_ROLES)
+    units = OrgUnit.objects.all()
+    if paths is None:
+        return units
+    if not paths:
+        return units.none()
+    return units.filter(_path_q(paths, "path"))
+
+
+def people_visible_to(user, *, manage: bool = False) -> QuerySet[Person]:
+    """People in the user's scope. A plain learner sees only their own record."""
+    people = Person.objects.select_related("user", "unit")
+    paths = scope_paths(user, MANAGE_ROLES if manage else VIEW_ROLES)
+    if paths is None:
+        return people
+    own = Q(user_id=user.pk) if (user.is_authenticated and not manage) else Q(pk=None)
+    if not paths:
+        return people.filter(own)
+    return people.filter(own | _path_q(paths, "unit__path"))
+
+
+def unit_in_scope(user, unit: OrgUnit, *, manage: bool = False) -> bool:
+    paths = scope_paths(user, MANAGE_ROLES if manage else VIEW_ROLES)
+    if paths is None:
+        return True
+    return any(unit.path.startswith(p) for p in paths)
+
+
+def person_get(*, user, person_id: int, manage: bool = False) -> Person:
+    """One person by id, or PermissionDenied: the same answer whether the id exists
+    outside the scope or not at all, so ids cannot be probed."""
+    person = people_visible_to(user, manage=manage).filter(pk=person_id).first()
+    if person is None:
+        raise PermissionDenied
+    return person
+
+
+def people_search(
+    *,
+    user,
+    query: str = "",
+    unit: OrgUnit | None = None,
+    category: str = "",
+    active: bool | None = True,
+) -> QuerySet[Person]:
+    people = people_visible_to(user)
+    if unit is not None:
+        people = people.filter(unit__path__startswith=unit.path)
+    if category:
+        people = people.filter(category=category)
+    if active is not None:
+        people = people.filter(is_active=active)
+    if query:
+        query = query.strip()
+        people = people.filter(
+            Q(user__full_name__icontains=query) | Q(employee_no__icontains=query)
+        )
+    return people.order_by("unit__path", "employee_no")
+
+
+def role_grants_of(user) -> QuerySet[RoleGrant]:
+    return RoleGrant.objects.filter(user=user).select_related("unit").order_by("role")
