@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 User = get_user_model()
 
 PROGRESS_EVERY = 500
+UPDATE_BATCH = 500
 MAX_ROWS = 200_000
 
 
@@ -522,40 +523,56 @@ def _write(results: list[RowResult], existing: dict[str, Person]) -> tuple[int, 
     Person.objects.bulk_create(people, batch_size=1000)
 
     changed_people, changed_users = [], []
+    person_fields: set[str] = set()
+    user_fields: set[str] = set()
     user_ids = [existing[r.values["employee_no"]].user_id for r in update_rows]
     user_by_id = User.objects.in_bulk(user_ids)
+    now = timezone.now()
     for r in update_rows:
         person = existing[r.values["employee_no"]]
-        _apply(person, r.values)
-        changed_people.append(person)
+        changed = _apply(person, r.values)
+        if changed:
+            person.updated_at = now
+            changed_people.append(person)
+            person_fields |= changed | {"updated_at"}
         user = user_by_id[person.user_id]
-        user.full_name = r.values["full_name"]
-        if "email" in r.values:
-            user.email = r.values["email"]
-        if "is_active" in r.values:
-            user.is_active = r.values["is_active"]
-        changed_users.append(user)
-    now = timezone.now()
-    for person in changed_people:
-        person.updated_at = now
-    Person.objects.bulk_update(
-        changed_people,
-        [*PERSON_FIELDS, "national_id_hash", "national_id_last4", "updated_at"],
-        batch_size=1000,
-    )
-    User.objects.bulk_update(
-        changed_users, ["full_name", "email", "is_active"], batch_size=1000
-    )
+        new_user_values = {"full_name": r.values["full_name"]}
+        for name in ("email", "is_active"):
+            if name in r.values:
+                new_user_values[name] = r.values[name]
+        changed = {k for k, v in new_user_values.items() if getattr(user, k) != v}
+        if changed:
+            for key in changed:
+                setattr(user, key, new_user_values[key])
+            changed_users.append(user)
+            user_fields |= changed
+    # Only the rows and columns that really changed are written: bulk_update builds
+    # one CASE expression per row and column, which dominates the cost of an update.
+    if changed_people:
+        Person.objects.bulk_update(
+            changed_people, sorted(person_fields), batch_size=UPDATE_BATCH
+        )
+    if changed_users:
+        User.objects.bulk_update(
+            changed_users, sorted(user_fields), batch_size=UPDATE_BATCH
+        )
     return len(new_rows), len(update_rows)
 
 
-def _apply(person: Person, values: dict[str, Any]) -> None:
+def _apply(person: Person, values: dict[str, Any]) -> set[str]:
+    """Set the row's values on the person; return the names of fields that changed."""
+    changed = set()
     for name in PERSON_FIELDS:
-        if name in values:
+        if name in values and getattr(person, name) != values[name]:
             setattr(person, name, values[name])
-    if values.get("national_id_hash"):
+            changed.add(name)
+    if values.get("national_id_hash") and (
+        person.national_id_hash != values["national_id_hash"]
+    ):
         person.national_id_hash = values["national_id_hash"]
         person.national_id_last4 = values["national_id_last4"]
+        changed |= {"national_id_hash", "national_id_last4"}
+    return changed
 
 
 # --- entry points --------------------------------------------------------------------

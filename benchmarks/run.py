@@ -1,0 +1,95 @@
+"""Run the benchmarks against a fresh database and record the numbers.
+
+Usage: ``make bench`` (PostgreSQL) or ``DATABASE_URL=... python benchmarks/run.py``.
+Each benchmark writes benchmarks/results/<name>.json and a line to results.md.
+A fresh database named ``<db>_bench`` is created next to the one in DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+sys.path.insert(0, str(ROOT))
+
+
+def _bench_database_url() -> str:
+    import dj_database_url
+
+    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+    config = dj_database_url.parse(url)
+    if "postgresql" not in config["ENGINE"]:
+        return f"sqlite:///{ROOT / 'benchmarks' / 'results' / 'bench.sqlite3'}"
+    import psycopg
+
+    name = f"{config['NAME']}_bench"
+    admin = psycopg.connect(
+        host=config["HOST"] or "127.0.0.1",
+        port=config["PORT"] or 5432,
+        user=config["USER"] or "postgres",
+        dbname="postgres",
+        autocommit=True,
+    )
+    with admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def setup_django() -> str:
+    url = _bench_database_url()
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.test")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    return url
+
+
+def record(name: str, data: dict) -> None:
+    from django.db import connection
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    data = {
+        "benchmark": name,
+        "database": connection.vendor,
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "when": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+        **data,
+    }
+    (RESULTS / f"{name}.json").write_text(json.dumps(data, ensure_ascii=False, indent=2))
+    with (RESULTS / "results.md").open("a") as log:
+        log.write(
+            f"- {data['when']} {name} on {data['database']}: "
+            + ", ".join(f"{k}={v}" for k, v in data.items() if k.endswith("_s"))
+            + "\n"
+        )
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def median(values: list[float]) -> float:
+    return round(statistics.median(values), 3)
+
+
+def main() -> None:
+    setup_django()
+    from benchmarks import bench_roster_import
+
+    bench_roster_import.run(record=record, median=median)
+
+
+if __name__ == "__main__":
+    main()
