@@ -25,7 +25,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# Wagtail marks its preview views SAMEORIGIN itself; everything else is DENY.
+X_FRAME_OPTIONS = "DENY"
 
 if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"

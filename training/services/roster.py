@@ -556,7 +556,9 @@ def _write(results: list[RowResult], existing: dict[str, Person]) -> tuple[int, 
         User.objects.bulk_update(
             changed_users, sorted(user_fields), batch_size=UPDATE_BATCH
         )
-    return len(new_rows), len(update_rows)
+    # "Updated" means really changed: a re-import of the same file reports 0.
+    updated = {p.user_id for p in changed_people} | {u.pk for u in changed_users}
+    return len(new_rows), len(updated)
 
 
 def _apply(person: Person, values: dict[str, Any]) -> set[str]:
