@@ -29,7 +29,10 @@ class RosterUploadForm(forms.Form):
 class PeopleFilterForm(forms.Form):
     q = forms.CharField(label=_("Name or employee number"), required=False)
     unit = forms.ModelChoiceField(
-        label=_("Unit"), queryset=OrgUnit.objects.none(), required=False
+        label=_("Unit"),
+        queryset=OrgUnit.objects.none(),
+        required=False,
+        empty_label=_("All units"),
     )
     category = forms.ChoiceField(
         label=_("Category"),

@@ -15,6 +15,7 @@ import datetime as dt
 import io
 import logging
 import re
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -201,7 +202,14 @@ def _text(value: Any) -> str:
 def _read_rows(path_or_file) -> tuple[list[Column | None], list[tuple[int, tuple]]]:
     try:
         wb = load_workbook(path_or_file, read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError, EOFError) as exc:
+    except (
+        InvalidFileException,
+        zipfile.BadZipFile,
+        KeyError,
+        OSError,
+        ValueError,
+        EOFError,
+    ) as exc:
         raise FileRejected(_("The file is not a valid XLSX workbook.")) from exc
     try:
         ws = wb.worksheets[0]
