@@ -185,7 +185,9 @@ def test_coordinator_imports_roster_all_or_nothing(page, world, tmp_path, screen
     page.wait_for_url(re.compile(r"/people/\?unit=\d+$"))
     assert page.locator("#people-table tbody tr").count() == 5
     export = page.locator("a[href^='/people/export.xlsx']")
-    assert export.get_attribute("href") == f"/people/export.xlsx?unit={world['city'].pk}"
+    assert (
+        export.get_attribute("href") == f"/people/export.xlsx?unit={world['city'].pk}"
+    )
 
 
 def test_progress_page_polls_until_the_import_finishes(page, world):
