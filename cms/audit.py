@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 from cms.models import AuditEvent
 
 
 def client_ip(request) -> str | None:
+    """The client's address, by the same rule as allauth's rate limits: the trusted
+    proxy header when one is configured, else the connection's address."""
     if request is None:
         return None
-    # Behind the reverse proxy REMOTE_ADDR is the proxy; the proxy is documented to
-    # set X-Real-IP. We trust only REMOTE_ADDR otherwise so the value cannot be forged.
-    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR")
+    header = settings.ALLAUTH_TRUSTED_CLIENT_IP_HEADER
+    if header:
+        meta_key = "HTTP_" + header.upper().replace("-", "_")
+        value = request.META.get(meta_key, "").split(",")[0].strip()
+        if value:
+            return value
+    return request.META.get("REMOTE_ADDR")
 
 
 def audit_record(

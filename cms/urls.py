@@ -31,4 +31,12 @@ if settings.DEBUG:
     urlpatterns += staticfiles_urlpatterns()
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [
+    # Wagtail's login for private pages, likewise replaced by allauth's.
+    path(
+        "_util/login/",
+        RedirectView.as_view(url="/accounts/login/", query_string=True),
+        name="wagtailcore_login",
+    ),
+    path("", include(wagtail_urls)),
+]

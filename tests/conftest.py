@@ -19,6 +19,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
+from hypothesis import settings as hypothesis_settings
 
 from tests.factories import (
     OrgUnitFactory,
@@ -28,6 +29,10 @@ from tests.factories import (
     grant,
 )
 from training.models import OrgUnit
+
+# Shared CI machines are slow now and then; a deadline would make that a failure.
+hypothesis_settings.register_profile("suite", deadline=None)
+hypothesis_settings.load_profile("suite")
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +61,9 @@ def tree(db):
     a1 = OrgUnitFactory(code="A1", name="甲市甲一区人民检察院", parent=city_a)
     a2 = OrgUnitFactory(code="A2", name="甲市甲二区人民检察院", parent=city_a)
     b1 = OrgUnitFactory(code="B1", name="乙市乙一区人民检察院", parent=city_b)
-    units = {u.code: OrgUnit.objects.get(pk=u.pk) for u in (prov, city_a, city_b, a1, a2, b1)}
+    units = {
+        u.code: OrgUnit.objects.get(pk=u.pk) for u in (prov, city_a, city_b, a1, a2, b1)
+    }
     return SimpleNamespace(
         prov=units["PROV"],
         city_a=units["CITY-A"],

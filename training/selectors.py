@@ -142,5 +142,28 @@ def people_search(
     return people.order_by("unit__path", "employee_no")
 
 
+def protected_user_ids(actor, user_ids) -> set[int]:
+    """Accounts among ``user_ids`` that hold more rights than ``actor`` could grant
+    (superusers; admin-role holders, unless the actor is an admin too). Changing their
+    e-mail or active flag would hand the account over, so only higher hands may."""
+    if actor is None or actor.is_superuser:
+        return set()
+    from django.contrib.auth import get_user_model
+
+    user_ids = list(user_ids)
+    protected = set(
+        get_user_model()
+        .objects.filter(pk__in=user_ids, is_superuser=True)
+        .values_list("pk", flat=True)
+    )
+    if not user_has_role(actor, Role.ADMIN):
+        protected |= set(
+            RoleGrant.objects.filter(user_id__in=user_ids, role=Role.ADMIN).values_list(
+                "user_id", flat=True
+            )
+        )
+    return protected
+
+
 def role_grants_of(user) -> QuerySet[RoleGrant]:
     return RoleGrant.objects.filter(user=user).select_related("unit").order_by("role")

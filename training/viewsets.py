@@ -126,6 +126,7 @@ class PersonForm(WagtailAdminModelForm):
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
+        self.for_user = for_user
         if self.instance.pk:
             self.fields["full_name"].initial = self.instance.user.full_name
         if for_user is not None:
@@ -138,6 +139,15 @@ class PersonForm(WagtailAdminModelForm):
         cleaned = super().clean()
         if cleaned.get("grade") and cleaned.get("category") != "prosecutor":
             self.add_error("grade", _("Only prosecutors have a prosecutor grade."))
+        if self.instance.pk and selectors.protected_user_ids(
+            self.for_user, [self.instance.user_id]
+        ):
+            raise forms.ValidationError(
+                _(
+                    "This person has an administrator account; only an "
+                    "administrator can change it."
+                )
+            )
         return cleaned
 
     def save(self, commit=True):

@@ -218,6 +218,11 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
 }
+# Behind a reverse proxy every request comes from the proxy's address: name the
+# header the proxy sets to the client address (prod: X-Real-IP), or per-IP login
+# limits would count the proxy and one attacker could lock everyone out. Unset when
+# clients connect directly: then the header is the client's word and not believed.
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.environ.get("TRUSTED_CLIENT_IP_HEADER") or None
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # allauth refuses TOTP set-up while an e-mail address is unverified, to stop account
 # takeover through self sign-up. There is no sign-up here (accounts come from rosters

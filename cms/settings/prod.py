@@ -15,6 +15,10 @@ if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set in production")
 
 MFA_ENFORCED = env_bool("MFA_ENFORCED", True)
+# nginx (docs/configuration.md) always overwrites X-Real-IP with the client address.
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = (
+    os.environ.get("TRUSTED_CLIENT_IP_HEADER", "X-Real-IP") or None
+)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -119,11 +119,15 @@ def test_public_list_has_no_stale_entries():
     assert PUBLIC - names == set()
 
 
-def _refused(response) -> bool:
+def _refused(response, client=None) -> bool:
     if response.status_code in REFUSED:
         return True
     if response.status_code in {301, 302, 303, 307, 308}:
-        return response["Location"].startswith(LOGIN_URL)
+        location = response["Location"]
+        if location.startswith("/admin/login/") and client is not None:
+            # Wagtail's admin sends to its own login URL, which redirects to ours.
+            return _refused(client.get(location))
+        return location.startswith(LOGIN_URL)
     return False
 
 
@@ -138,9 +142,7 @@ def test_anonymous_is_refused(client, url):
     if name in PUBLIC or url.startswith(FUTURE_PUBLIC_PREFIXES):
         pytest.skip(f"public: {name or url}")
     response = client.get(url)
-    assert _refused(response), f"GET {url} ({name}) answered {_describe(response)}"
+    assert _refused(response, client), f"GET {url} ({name}) answered {_describe(response)}"
     if response.status_code == 405:
         response = client.post(url)
-        assert _refused(response), (
-            f"POST {url} ({name}) answered {_describe(response)}"
-        )
+        assert _refused(response), f"POST {url} ({name}) answered {_describe(response)}"

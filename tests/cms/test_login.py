@@ -161,7 +161,8 @@ def test_logout_is_audited(client, user):
     ).exists()
 
 
-def test_ip_address_comes_from_x_real_ip(client, user):
+def test_ip_address_comes_from_the_trusted_proxy_header(client, user, settings):
+    settings.ALLAUTH_TRUSTED_CLIENT_IP_HEADER = "X-Real-IP"
     client.post(
         LOGIN,
         {"login": "310100001", "password": PASSWORD},
@@ -172,10 +173,24 @@ def test_ip_address_comes_from_x_real_ip(client, user):
     )
 
 
-def test_rate_limit_is_per_client_behind_the_proxy(client, user):
+def test_forged_proxy_header_is_ignored_without_a_proxy(client, user):
+    """Without a configured proxy header (dev, direct exposure) X-Real-IP is the
+    client's word and must not be believed."""
+    client.post(
+        LOGIN,
+        {"login": "310100001", "password": PASSWORD},
+        HTTP_X_REAL_IP="10.1.2.3",
+    )
+    assert AuditEvent.objects.get(action=AuditEvent.Action.LOGIN).ip_address == (
+        "127.0.0.1"
+    )
+
+
+def test_rate_limit_is_per_client_behind_the_proxy(client, user, settings):
     """Behind the reverse proxy every request has the proxy's REMOTE_ADDR; the proxy
-    passes the client in X-Real-IP (cms.audit trusts it). Per-IP limits must count
+    passes the client in X-Real-IP (prod settings trust it). Per-IP limits must count
     clients, or five typos anywhere lock every user out of the platform."""
+    settings.ALLAUTH_TRUSTED_CLIENT_IP_HEADER = "X-Real-IP"
     other = UserFactory(username="310100099")
     for n in range(_allowed_failures()):
         client.post(

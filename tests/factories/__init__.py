@@ -83,7 +83,7 @@ def national_id(seq: int, birth: str = "19850615", area: str = "310101") -> str:
     return national_id_with_check_digit(f"{area}{birth}{seq % 1000:03d}")
 
 
-# --- roster workbooks ------------------------------------------------------------------
+# --- roster workbooks ---------------------------------------------------------
 
 HEADERS = [c.header for c in ROSTER_COLUMNS]
 

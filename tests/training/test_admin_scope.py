@@ -4,7 +4,7 @@ show and edit only what the selectors allow."""
 import pytest
 
 from cms.models import AuditEvent
-from tests.factories import Role, UserFactory, grant
+from tests.factories import PersonFactory, Role, UserFactory, grant
 from training.models import OrgUnit, Person
 
 
@@ -99,7 +99,9 @@ def test_unit_admin_moves_unit_inside_scope_only(client, tree, unit_admin):
     )
     assert refused.status_code == 200
     assert "parent" in refused.context["form"].errors
-    moved = client.post(f"/admin/units/edit/{tree.a2.pk}/", {**data, "parent": tree.a1.pk})
+    moved = client.post(
+        f"/admin/units/edit/{tree.a2.pk}/", {**data, "parent": tree.a1.pk}
+    )
     assert moved.status_code == 302
     a2 = OrgUnit.objects.get(code="A2")
     assert a2.get_parent() == tree.a1
@@ -137,7 +139,9 @@ def test_coordinator_edits_person_in_scope(client, tree, people, coordinator):
     assert person.user.full_name == "改过的名字"
 
 
-def test_coordinator_cannot_edit_person_outside_scope(client, tree, people, coordinator):
+def test_coordinator_cannot_edit_person_outside_scope(
+    client, tree, people, coordinator
+):
     person = people["B1"]
     client.force_login(coordinator)
     response = client.post(
@@ -194,3 +198,40 @@ def test_learner_has_no_admin(client, learner):
     client.force_login(learner)
     response = client.get("/admin/people/")
     assert response.status_code in {302, 403}
+
+
+ADMIN_INDEX_MAX_QUERIES = 11
+
+
+@pytest.mark.parametrize("url", ["/admin/people/", "/admin/units/"])
+def test_admin_index_query_count(
+    client, tree, coordinator, django_assert_max_num_queries, url
+):
+    for n in range(15):
+        PersonFactory(unit=tree.a1, employee_no=f"Q1-{n:02d}")
+        PersonFactory(unit=tree.a2, employee_no=f"Q2-{n:02d}")
+    client.force_login(coordinator)
+    with django_assert_max_num_queries(ADMIN_INDEX_MAX_QUERIES):
+        response = client.get(url)
+    assert response.status_code == 200
+
+
+def test_coordinator_cannot_deactivate_a_higher_account(client, tree, coordinator):
+    """Unticking 在职 in the person form also deactivates the login; a coordinator
+    must not lock out an account with more rights than their own."""
+    boss = PersonFactory(unit=tree.a1, employee_no="BOSS")
+    boss.user.is_superuser = True
+    boss.user.save(update_fields=["is_superuser"])
+    client.force_login(coordinator)
+    client.post(
+        f"/admin/people/edit/{boss.pk}/",
+        {
+            "full_name": boss.user.full_name,
+            "unit": tree.a1.pk,
+            "category": "prosecutor",
+            "grade": "p3",
+            "leadership_level": "",
+        },
+    )
+    boss.user.refresh_from_db()
+    assert boss.user.is_active

@@ -29,7 +29,9 @@ def test_any_single_digit_change_is_caught(prefix, data):
     number = national_id_with_check_digit(prefix)
     position = data.draw(st.integers(min_value=0, max_value=17))
     alphabet = "0123456789X" if position == 17 else "0123456789"
-    replacement = data.draw(st.sampled_from(alphabet).filter(lambda c: c != number[position]))
+    replacement = data.draw(
+        st.sampled_from(alphabet).filter(lambda c: c != number[position])
+    )
     changed = number[:position] + replacement + number[position + 1 :]
     assert not national_id_is_valid(changed)
 

@@ -43,7 +43,9 @@ def test_as_user_limits_to_their_scope(tree, coordinator, write_roster):
         call_command("import_roster", str(path), "--as", coordinator.username)
     assert not Person.objects.exists()
     ok = write_roster([roster_row(tree.a1, "C1")], name="ok.xlsx")
-    call_command("import_roster", str(ok), "--as", coordinator.username, stdout=io.StringIO())
+    call_command(
+        "import_roster", str(ok), "--as", coordinator.username, stdout=io.StringIO()
+    )
     assert Person.objects.get(employee_no="C1").unit == tree.a1
     assert RosterImport.objects.latest("pk").uploaded_by == coordinator
 

@@ -20,6 +20,17 @@ def test_role_groups_exist_after_migrate(db):
     assert names <= set(Group.objects.values_list("name", flat=True))
 
 
+def test_post_migrate_recreates_missing_groups(db):
+    from django.core.management.sql import emit_post_migrate_signal
+
+    names = {name for name, _perms in ROLE_GROUPS.values()}
+    Group.objects.filter(name__in=names).delete()
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    assert set(Group.objects.filter(name__in=names).values_list("name", flat=True)) == (
+        names
+    )
+
+
 def test_role_groups_carry_their_permissions(db):
     for name, perms in ROLE_GROUPS.values():
         group = Group.objects.get(name=name)

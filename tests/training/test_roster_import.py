@@ -8,6 +8,8 @@ from django.forms.models import model_to_dict
 from cms.models import AuditEvent
 from tests.factories import (
     PersonFactory,
+    Role,
+    grant,
     national_id,
     roster_row,
     roster_upload,
@@ -98,12 +100,23 @@ def test_reimport_updates_instead_of_duplicating(tree):
         ]
     )
     assert second.status == RosterImport.Status.SUCCEEDED, second.errors
-    assert (second.created_count, second.updated_count) == (0, 2)
+    # Only E1 really changed; E2 is the same as before.
+    assert (second.created_count, second.updated_count) == (0, 1)
     assert counts() == before
     person = Person.objects.select_related("user").get(employee_no="E1")
     assert person.position_title == "副科长"
     assert person.unit == tree.a2
     assert person.user.full_name == "新名字"
+
+
+def test_reimporting_the_same_file_changes_nothing(tree):
+    rows = [roster_row(tree.a1, "E1", 职务="科员", 身份证号=national_id(3))]
+    assert run(rows).created_count == 1
+    before = counts()
+    again = run(rows)
+    assert again.status == RosterImport.Status.SUCCEEDED, again.errors
+    assert (again.created_count, again.updated_count) == (0, 0)
+    assert counts() == before
 
 
 def test_absent_column_keeps_value_blank_cell_clears_it(tree):
@@ -112,7 +125,10 @@ def test_absent_column_keeps_value_blank_cell_clears_it(tree):
     run([roster_row(tree.a1, "E1", 电子邮箱="e1@example.cn")])
     assert Person.objects.get(employee_no="E1").position_title == "科员"
     # 职务 column present but blank: the title is cleared.
-    run([roster_row(tree.a1, "E1", 职务=None)], headers=["工号", "姓名", "单位代码", "人员类别", "职务"])
+    run(
+        [roster_row(tree.a1, "E1", 职务=None)],
+        headers=["工号", "姓名", "单位代码", "人员类别", "职务"],
+    )
     assert Person.objects.get(employee_no="E1").position_title == ""
 
 
@@ -311,11 +327,13 @@ def test_email_of_another_account_is_refused(tree):
     assert record.errors[0]["column"] == "电子邮箱"
 
 
-# --- scope of the uploader --------------------------------------------------------------
+# --- scope of the uploader -------------------------------------------------------
 
 
 def test_coordinator_imports_inside_subtree(tree, coordinator):
-    record = run([roster_row(tree.a1, "E1"), roster_row(tree.city_a, "E2")], coordinator)
+    record = run(
+        [roster_row(tree.a1, "E1"), roster_row(tree.city_a, "E2")], coordinator
+    )
     assert record.status == RosterImport.Status.SUCCEEDED, record.errors
     assert record.uploaded_by == coordinator
 
@@ -345,7 +363,7 @@ def test_leader_and_learner_may_not_import(tree, leader, learner):
     assert not RosterImport.objects.exists()
 
 
-# --- large files in the background --------------------------------------------------------
+# --- large files in the background -----------------------------------------------
 
 
 def test_large_file_goes_through_the_background_task(
@@ -386,5 +404,44 @@ def test_stored_upload_does_not_keep_clear_id_numbers(tree):
     if not record.file or not record.file.storage.exists(record.file.name):
         return
     wb = load_workbook(record.file.path, read_only=True)
-    cells = [str(c) for row in wb.worksheets[0].iter_rows(values_only=True) for c in row]
+    cells = [
+        str(c) for row in wb.worksheets[0].iter_rows(values_only=True) for c in row
+    ]
     assert number not in cells
+
+
+def test_email_taken_with_other_case_is_refused(tree):
+    """Logins by e-mail match case-insensitively: two accounts must not share one."""
+    User.objects.create_user(username="someone", email="Taken@Example.cn")
+    record = run([roster_row(tree.a1, "E1", 电子邮箱="taken@example.cn")])
+    assert record.status == RosterImport.Status.REJECTED
+    assert record.errors[0]["column"] == "电子邮箱"
+
+
+@pytest.mark.parametrize("rank", ["superuser", "admin"])
+def test_coordinator_cannot_take_over_a_higher_account(tree, coordinator, rank):
+    """A roster row may set the e-mail (then "forgot password" mails the new address)
+    and the active flag. A coordinator must not do that to an account holding more
+    rights than they could grant: that is an account takeover."""
+    boss = PersonFactory(unit=tree.a1, employee_no="BOSS")
+    if rank == "superuser":
+        boss.user.is_superuser = True
+        boss.user.save(update_fields=["is_superuser"])
+    else:
+        grant(boss.user, Role.ADMIN, tree.city_a)
+    old_email = boss.user.email
+    run(
+        [
+            roster_row(
+                tree.a1,
+                "BOSS",
+                姓名=boss.user.full_name,
+                电子邮箱="attacker@example.cn",
+                在职="否",
+            )
+        ],
+        coordinator,
+    )
+    boss.user.refresh_from_db()
+    assert boss.user.email == old_email
+    assert boss.user.is_active

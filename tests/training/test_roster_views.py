@@ -178,3 +178,18 @@ def test_superuser_sees_any_import(client, tree, coordinator, superuser):
     record = RosterImport.objects.get()
     client.force_login(superuser)
     assert client.get(status_url(record)).status_code == 200
+
+
+def test_bad_id_number_is_not_shown_on_the_page(client, tree, coordinator):
+    from tests.factories import national_id
+
+    good = national_id(9)
+    bad = good[:-1] + ("1" if good[-1] != "1" else "2")
+    client.force_login(coordinator)
+    client.post(
+        UPLOAD, {"file": roster_upload([roster_row(tree.a1, "E1", 身份证号=bad)])}
+    )
+    record = RosterImport.objects.get()
+    content = client.get(detail_url(record)).content.decode()
+    assert "身份证号" in content
+    assert bad not in content

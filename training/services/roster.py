@@ -25,6 +25,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
@@ -39,7 +40,12 @@ from training.identity import (
     normalize_national_id,
 )
 from training.models import OrgUnit, Person, RosterImport
-from training.selectors import MANAGE_ROLES, scope_paths, user_has_role
+from training.selectors import (
+    MANAGE_ROLES,
+    protected_user_ids,
+    scope_paths,
+    user_has_role,
+)
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -406,9 +412,13 @@ def _check_rows(results: list[RowResult], actor) -> dict[str, Person]:
             "username", flat=True
         )
     )
+    protected = protected_user_ids(actor, [p.user_id for p in existing.values()])
     emails = [r.values["email"] for r in results if r.values.get("email")]
+    # E-mail login is case-insensitive, so the uniqueness check must be too.
     email_owner = dict(
-        User.objects.filter(email__in=emails).values_list("email", "username")
+        User.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=emails)
+        .values_list("email_lower", "username")
     )
 
     seen_numbers: dict[str, int] = {}
@@ -437,6 +447,15 @@ def _check_rows(results: list[RowResult], actor) -> dict[str, Person]:
                 result.error(
                     by_key["employee_no"],
                     _("Employee %(no)s belongs to a unit outside your scope.")
+                    % {"no": number},
+                )
+            elif current is not None and current.user_id in protected:
+                result.error(
+                    by_key["employee_no"],
+                    _(
+                        "Employee %(no)s has an administrator account; only an "
+                        "administrator can change it."
+                    )
                     % {"no": number},
                 )
         code = values.get("unit_code")
@@ -622,7 +641,16 @@ def roster_import_create(
     return roster_import_run(import_id=record.pk)
 
 
+def _discard_upload(record: RosterImport) -> None:
+    """The uploaded workbook carries national ID numbers in clear: once the import
+    has finished (either way) only its outcome is kept, never the file."""
+    if record.file:
+        record.file.delete(save=False)
+        RosterImport.objects.filter(pk=record.pk).update(file="")
+
+
 def _reject_file(record: RosterImport, message: str) -> RosterImport:
+    _discard_upload(record)
     record.status = RosterImport.Status.REJECTED
     record.errors = [{"row": 1, "column": "", "message": message}]
     record.finished_at = timezone.now()
@@ -668,6 +696,7 @@ def _run(record: RosterImport) -> RosterImport:
     if not rows:
         errors = [{"row": 2, "column": "", "message": _("The file has no data rows.")}]
     if errors:
+        _discard_upload(record)
         record.status = RosterImport.Status.REJECTED
         record.errors = errors
         record.finished_at = timezone.now()
@@ -733,4 +762,5 @@ def _run(record: RosterImport) -> RosterImport:
         ]
         record.finished_at = timezone.now()
         record.save(update_fields=["status", "errors", "finished_at"])
+    _discard_upload(record)
     return record

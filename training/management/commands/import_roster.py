@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
@@ -29,11 +30,17 @@ class Command(BaseCommand):
             if actor is None:
                 raise CommandError(f"No such user: {username}")
         with translation.override(language), file.open("rb") as handle:
-            record = roster_import_create(
-                actor=actor,
-                uploaded_file=File(handle, name=file.name),
-                language=language,
-            )
+            try:
+                record = roster_import_create(
+                    actor=actor,
+                    uploaded_file=File(handle, name=file.name),
+                    language=language,
+                )
+            except PermissionDenied as exc:
+                raise CommandError(
+                    f"{username} may not import rosters (needs a coordinator or "
+                    "admin role)."
+                ) from exc
         record.refresh_from_db()
         if not record.is_finished:
             self.stdout.write(
