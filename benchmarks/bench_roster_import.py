@@ -35,7 +35,11 @@ def build_workbook(
     ws.append([c.header for c in ROSTER_COLUMNS])
     for i in range(ROWS):
         category = rng.choice(categories)
-        grade = rng.choice(["一级检察官", "三级高级检察官", ""]) if category == "检察官" else ""
+        grade = (
+            rng.choice(["一级检察官", "三级高级检察官", ""])
+            if category == "检察官"
+            else ""
+        )
         # Unique per row: birth date from the thousands, sequence from the rest.
         birth = dt.date(1960, 1, 1) + dt.timedelta(days=(i // 1000) * 37)
         first17 = f"33{seed:02d}06{birth:%Y%m%d}{i % 1000:03d}"

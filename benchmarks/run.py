@@ -70,7 +70,9 @@ def record(name: str, data: dict) -> None:
         "when": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         **data,
     }
-    (RESULTS / f"{name}.json").write_text(json.dumps(data, ensure_ascii=False, indent=2))
+    (RESULTS / f"{name}.json").write_text(
+        json.dumps(data, ensure_ascii=False, indent=2)
+    )
     with (RESULTS / "results.md").open("a") as log:
         log.write(
             f"- {data['when']} {name} on {data['database']}: "

@@ -24,13 +24,13 @@ class OrgUnit(MP_Node):
         BASIC = "basic", _("Basic")
 
     code = models.CharField(_("code"), max_length=32, unique=True)
-    name = models.CharField(_("full name"), max_length=200)
+    name = models.CharField(_("unit name"), max_length=200)
     short_name = models.CharField(_("short name"), max_length=60, blank=True)
     kind = models.CharField(
         _("kind"), max_length=16, choices=Kind.choices, default=Kind.PROCURATORATE
     )
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(_("in use"), default=True)
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
 
     node_order_by = ["sort_order", "code"]
@@ -105,7 +105,7 @@ class Person(models.Model):
     joined_on = models.DateField(_("joined on"), null=True, blank=True)
     grade_since = models.DateField(_("in current grade since"), null=True, blank=True)
     post_since = models.DateField(_("in current post since"), null=True, blank=True)
-    is_active = models.BooleanField(_("active"), default=True)
+    is_active = models.BooleanField(_("in service"), default=True)
     # pii: national ID number, stored only as an HMAC (for matching roster rows)
     # and its last four characters (for display). See training.identity.
     national_id_hash = models.CharField(

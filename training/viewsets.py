@@ -12,7 +12,7 @@ from django.contrib.admin.utils import unquote
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -173,7 +173,7 @@ class PersonViewSet(ScopedViewSet):
         Column("unit", label=_("Unit")),
         Column("get_category_display", label=_("Category")),
         Column("get_grade_display", label=_("Grade")),
-        Column("is_active", label=_("Active")),
+        BooleanColumn("is_active", label=_("In service")),
     ]
     list_filter = ["category", "leadership_level", "is_quota", "is_active"]
     search_fields = ["employee_no", "user__full_name"]
@@ -263,10 +263,10 @@ class OrgUnitViewSet(ScopedViewSet):
     ordering = ["path"]
     list_display = [
         Column("code", label=_("Code"), sort_key="code"),
-        Column("name", label=_("Full name")),
+        Column("name", label=_("Unit name")),
         Column("get_kind_display", label=_("Kind")),
         Column("get_level_display", label=_("Level")),
-        Column("is_active", label=_("Active")),
+        BooleanColumn("is_active", label=_("In use")),
     ]
     list_filter = ["kind", "level", "is_active"]
     search_fields = ["code", "name", "short_name"]

@@ -142,7 +142,9 @@ def test_anonymous_is_refused(client, url):
     if name in PUBLIC or url.startswith(FUTURE_PUBLIC_PREFIXES):
         pytest.skip(f"public: {name or url}")
     response = client.get(url)
-    assert _refused(response, client), f"GET {url} ({name}) answered {_describe(response)}"
+    assert _refused(response, client), (
+        f"GET {url} ({name}) answered {_describe(response)}"
+    )
     if response.status_code == 405:
         response = client.post(url)
         assert _refused(response), f"POST {url} ({name}) answered {_describe(response)}"
