@@ -4,6 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from training.models import OrgUnit, Person
 
 
+class UnitChoiceField(forms.ModelChoiceField):
+    """Units as an indented tree (pass a queryset ordered by path)."""
+
+    def label_from_instance(self, unit: OrgUnit) -> str:
+        return "　" * (unit.depth - 1) + unit.name
+
+
 class RosterUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Roster file (XLSX)"),
@@ -28,7 +35,7 @@ class RosterUploadForm(forms.Form):
 
 class PeopleFilterForm(forms.Form):
     q = forms.CharField(label=_("Name or employee number"), required=False)
-    unit = forms.ModelChoiceField(
+    unit = UnitChoiceField(
         label=_("Unit"),
         queryset=OrgUnit.objects.none(),
         required=False,
@@ -44,6 +51,3 @@ class PeopleFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         if units is not None:
             self.fields["unit"].queryset = units.order_by("path")
-            self.fields["unit"].label_from_instance = lambda unit: (
-                "　" * (unit.depth - 1) + unit.name
-            )

@@ -8,6 +8,7 @@ reversed by brute force over the (small) space of valid ID numbers.
 import hashlib
 import hmac
 import re
+import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -18,9 +19,9 @@ _CHECK = "10X98765432"
 
 
 def normalize_national_id(raw: str) -> str:
-    # Roster files often carry full-width digits or a lower-case x.
-    table = str.maketrans("０１２３４５６７８９ｘＸx", "0123456789XXX")
-    return str(raw).strip().translate(table).replace(" ", "")
+    # Roster files often carry full-width digits, a lower-case x or stray spaces;
+    # NFKC folds full-width characters (spaces included) to their ASCII forms.
+    return unicodedata.normalize("NFKC", str(raw)).upper().replace(" ", "")
 
 
 def national_id_is_valid(value: str) -> bool:

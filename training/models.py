@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
@@ -45,6 +46,10 @@ class OrgUnit(MP_Node):
     @property
     def display_name(self) -> str:
         return self.short_name or self.name
+
+
+# One wording for the rule wherever it is checked (model validation, roster rows).
+GRADE_ONLY_FOR_PROSECUTORS = _("Only prosecutors have a prosecutor grade.")
 
 
 class Person(models.Model):
@@ -127,6 +132,10 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name}（{self.employee_no}）"
+
+    def clean(self) -> None:
+        if self.grade and self.category != self.Category.PROSECUTOR:
+            raise ValidationError({"grade": GRADE_ONLY_FOR_PROSECUTORS})
 
     @property
     def full_name(self) -> str:

@@ -19,6 +19,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from training import selectors
+from training.forms import UnitChoiceField
 from training.models import OrgUnit, Person
 from training.services import org_unit_create, org_unit_move
 
@@ -57,9 +58,6 @@ class ScopedObjectMixin:
     def get_base_queryset(self):
         return _scoped(self.model, self.request.user, manage=self.scope_manage)
 
-    def get_queryset(self):
-        return self.get_base_queryset()
-
     def get_object(self, queryset=None):
         pk = unquote(str(self.kwargs["pk"]))
         obj = self.get_base_queryset().filter(pk=pk).first()
@@ -69,8 +67,7 @@ class ScopedObjectMixin:
 
 
 class ScopedIndexView(ScopedObjectMixin, generic.IndexView):
-    def get_queryset(self):
-        return generic.IndexView.get_queryset(self)
+    pass
 
 
 class ScopedEditView(ScopedObjectMixin, generic.EditView):
@@ -79,6 +76,12 @@ class ScopedEditView(ScopedObjectMixin, generic.EditView):
 
 class ScopedInspectView(ScopedObjectMixin, generic.InspectView):
     pass
+
+
+class ScopedDeleteView(ScopedObjectMixin, generic.DeleteView):
+    # The policy refuses deleting; this view loads its object before that check,
+    # so it must not find objects outside the scope either (no id probing).
+    scope_manage = True
 
 
 class ScopedHistoryView(ScopedObjectMixin, history.HistoryView):
@@ -93,6 +96,7 @@ class ScopedViewSet(ModelViewSet):
     index_view_class = ScopedIndexView
     edit_view_class = ScopedEditView
     inspect_view_class = ScopedInspectView
+    delete_view_class = ScopedDeleteView
     history_view_class = ScopedHistoryView
     usage_view_class = ScopedUsageView
     inspect_view_enabled = True
@@ -137,8 +141,6 @@ class PersonForm(WagtailAdminModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("grade") and cleaned.get("category") != "prosecutor":
-            self.add_error("grade", _("Only prosecutors have a prosecutor grade."))
         if self.instance.pk and selectors.protected_user_ids(
             self.for_user, [self.instance.user_id]
         ):
@@ -203,7 +205,7 @@ class OrgUnitForm(WagtailAdminModelForm):
     """Units are tree nodes: creating one adds it under a parent, changing the parent
     moves the whole subtree (through the service, which keeps paths consistent)."""
 
-    parent = forms.ModelChoiceField(
+    parent = UnitChoiceField(
         label=_("Parent unit"), queryset=OrgUnit.objects.none(), required=False
     )
 
@@ -229,9 +231,6 @@ class OrgUnitForm(WagtailAdminModelForm):
             units = units.exclude(path__startswith=self.instance.path)
             self.fields["parent"].initial = self.instance.get_parent()
         self.fields["parent"].queryset = units.order_by("path")
-        self.fields["parent"].label_from_instance = lambda unit: (
-            "　" * (unit.depth - 1) + unit.name
-        )
         if for_user is not None and not for_user.is_superuser:
             self.fields["parent"].required = True
 

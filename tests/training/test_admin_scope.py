@@ -235,3 +235,31 @@ def test_coordinator_cannot_deactivate_a_higher_account(client, tree, coordinato
     )
     boss.user.refresh_from_db()
     assert boss.user.is_active
+
+
+def test_delete_url_does_not_reveal_other_units_people(client, people, coordinator):
+    """Deleting is refused to everyone; the delete URL must also not tell a
+    coordinator whether another unit's person id exists."""
+    client.force_login(coordinator)
+    other = people["B1"].pk
+    assert client.get(f"/admin/people/delete/{other}/").status_code == 404
+    assert Person.objects.filter(pk=other).exists()
+
+
+def test_admin_form_refuses_a_grade_for_a_non_prosecutor(client, people, coordinator):
+    client.force_login(coordinator)
+    person = people["A1"]
+    response = client.post(
+        f"/admin/people/edit/{person.pk}/",
+        {
+            "full_name": person.user.full_name,
+            "unit": person.unit_id,
+            "category": "clerk",
+            "grade": "p3",
+            "leadership_level": "",
+        },
+    )
+    assert response.status_code == 200
+    assert "grade" in response.context["form"].errors
+    person.refresh_from_db()
+    assert (person.category, person.grade) != ("clerk", "p3")

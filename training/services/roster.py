@@ -39,7 +39,12 @@ from training.identity import (
     national_id_is_valid,
     normalize_national_id,
 )
-from training.models import OrgUnit, Person, RosterImport
+from training.models import (
+    GRADE_ONLY_FOR_PROSECUTORS,
+    OrgUnit,
+    Person,
+    RosterImport,
+)
 from training.selectors import (
     MANAGE_ROLES,
     protected_user_ids,
@@ -332,9 +337,7 @@ def _parse_row(number: int, row: tuple, columns: list[Column | None]) -> RowResu
             result, by_key["grade"], _text(cells["grade"]), GRADE_LABELS
         )
         if grade and values["category"] and values["category"] != "prosecutor":
-            result.error(
-                by_key["grade"], _("Only prosecutors have a prosecutor grade.")
-            )
+            result.error(by_key["grade"], str(GRADE_ONLY_FOR_PROSECUTORS))
         values["grade"] = grade
     if "leadership_level" in cells:
         values["leadership_level"] = _parse_choice(
