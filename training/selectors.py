@@ -11,7 +11,7 @@ from functools import reduce
 from operator import or_
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from training.models import OrgUnit, Person, RoleGrant
 
@@ -101,6 +101,34 @@ def people_visible_to(user, *, manage: bool = False) -> QuerySet[Person]:
     if not paths:
         return people.filter(own)
     return people.filter(own | _path_q(paths, "unit__path"))
+
+
+def unit_tree_with_headcounts(user) -> list[dict]:
+    """The user's units in tree order, each with its active staff: directly in the
+    unit and in its whole subtree. Two queries whatever the depth."""
+    units = list(units_visible_to(user).order_by("path"))
+    direct = dict(
+        Person.objects.filter(unit__in=units_visible_to(user), is_active=True)
+        .values("unit")
+        .annotate(n=Count("id"))
+        .values_list("unit", "n")
+    )
+    # Subtree totals from direct counts: deepest units first add into their parent.
+    totals = {u.path: direct.get(u.pk, 0) for u in units}
+    for unit in sorted(units, key=lambda u: -u.depth):
+        parent_path = unit.path[: -OrgUnit.steplen]
+        if parent_path in totals:
+            totals[parent_path] += totals[unit.path]
+    min_depth = min((u.depth for u in units), default=1)
+    return [
+        {
+            "unit": u,
+            "indent": u.depth - min_depth,
+            "direct": direct.get(u.pk, 0),
+            "total": totals[u.path],
+        }
+        for u in units
+    ]
 
 
 def unit_in_scope(user, unit: OrgUnit, *, manage: bool = False) -> bool:

@@ -6,7 +6,6 @@ import io
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +20,7 @@ from cms.audit import audit_record
 from cms.models import AuditEvent
 from training import selectors, services
 from training.forms import PeopleFilterForm, RosterUploadForm
-from training.models import OrgUnit, Person, RosterImport
+from training.models import Person, RosterImport
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -152,29 +151,7 @@ def people_export(request):
 @login_required
 def unit_list(request):
     _require_view_role(request.user)
-    units = list(selectors.units_visible_to(request.user).order_by("path"))
-    direct = dict(
-        Person.objects.filter(unit__in=[u.pk for u in units], is_active=True)
-        .values("unit")
-        .annotate(n=Count("id"))
-        .values_list("unit", "n")
-    )
-    # Subtree totals from direct counts: walk paths longest first.
-    totals = {u.path: direct.get(u.pk, 0) for u in units}
-    for unit in sorted(units, key=lambda u: -u.depth):
-        parent_path = unit.path[: -OrgUnit.steplen] if unit.depth > 1 else None
-        if parent_path in totals:
-            totals[parent_path] += totals[unit.path]
-    min_depth = min((u.depth for u in units), default=1)
-    rows = [
-        {
-            "unit": u,
-            "indent": u.depth - min_depth,
-            "direct": direct.get(u.pk, 0),
-            "total": totals[u.path],
-        }
-        for u in units
-    ]
+    rows = selectors.unit_tree_with_headcounts(request.user)
     return render(request, "training/unit_list.html", {"rows": rows})
 
 
