@@ -87,7 +87,8 @@ ROSTER_COLUMNS: tuple[Column, ...] = (
     Column("post_since", "任现职务日期", False, "2022-03-15"),
     Column("is_active", "在职", False, "是", "是/否，默认是"),
 )
-_BY_HEADER = {c.header: c for c in ROSTER_COLUMNS} | {c.key: c for c in ROSTER_COLUMNS}
+_BY_KEY = {c.key: c for c in ROSTER_COLUMNS}
+_BY_HEADER = {c.header: c for c in ROSTER_COLUMNS} | _BY_KEY
 
 CATEGORY_LABELS = {
     "检察官": Person.Category.PROSECUTOR,
@@ -306,54 +307,53 @@ def _parse_row(number: int, row: tuple, columns: list[Column | None]) -> RowResu
     for column, value in zip(columns, row, strict=False):
         if column is not None:
             cells[column.key] = value
-    by_key = {c.key: c for c in ROSTER_COLUMNS}
     values = result.values
     for key in ("employee_no", "full_name", "unit_code", "category"):
         raw = _text(cells.get(key))
         if not raw:
-            result.error(by_key[key], _("This field is required."))
+            result.error(_BY_KEY[key], _("This field is required."))
         values[key] = raw
     if values["employee_no"] and not _EMPLOYEE_NO_RE.match(values["employee_no"]):
         result.error(
-            by_key["employee_no"],
+            _BY_KEY["employee_no"],
             _("Employee numbers use letters, digits, “-”, “_” or “.” (2–32)."),
         )
     if len(values["full_name"]) > 100:
-        result.error(by_key["full_name"], _("The name is too long."))
+        result.error(_BY_KEY["full_name"], _("The name is too long."))
     if values["category"]:
         values["category"] = _parse_choice(
-            result, by_key["category"], values["category"], CATEGORY_LABELS
+            result, _BY_KEY["category"], values["category"], CATEGORY_LABELS
         )
     if "is_quota" in cells:
         values["is_quota"] = _parse_bool(
-            result, by_key["is_quota"], _text(cells["is_quota"]), False
+            result, _BY_KEY["is_quota"], _text(cells["is_quota"]), False
         )
     if "is_active" in cells:
         values["is_active"] = _parse_bool(
-            result, by_key["is_active"], _text(cells["is_active"]), True
+            result, _BY_KEY["is_active"], _text(cells["is_active"]), True
         )
     if "grade" in cells:
         grade = _parse_choice(
-            result, by_key["grade"], _text(cells["grade"]), GRADE_LABELS
+            result, _BY_KEY["grade"], _text(cells["grade"]), GRADE_LABELS
         )
         if grade and values["category"] and values["category"] != "prosecutor":
-            result.error(by_key["grade"], str(GRADE_ONLY_FOR_PROSECUTORS))
+            result.error(_BY_KEY["grade"], str(GRADE_ONLY_FOR_PROSECUTORS))
         values["grade"] = grade
     if "leadership_level" in cells:
         values["leadership_level"] = _parse_choice(
             result,
-            by_key["leadership_level"],
+            _BY_KEY["leadership_level"],
             _text(cells["leadership_level"]),
             LEADERSHIP_LABELS,
         )
     if "position_title" in cells:
         title = _text(cells["position_title"])
         if len(title) > 100:
-            result.error(by_key["position_title"], _("The position is too long."))
+            result.error(_BY_KEY["position_title"], _("The position is too long."))
         values["position_title"] = title
     for key in ("joined_on", "grade_since", "post_since"):
         if key in cells:
-            values[key] = _parse_date(result, by_key[key], cells[key])
+            values[key] = _parse_date(result, _BY_KEY[key], cells[key])
     if "email" in cells:
         email = _text(cells["email"]).lower()
         if email:
@@ -361,7 +361,7 @@ def _parse_row(number: int, row: tuple, columns: list[Column | None]) -> RowResu
                 validate_email(email)
             except ValidationError:
                 result.error(
-                    by_key["email"],
+                    _BY_KEY["email"],
                     _("“%(value)s” is not an e-mail address.") % {"value": email},
                 )
         values["email"] = email
@@ -374,7 +374,7 @@ def _parse_row(number: int, row: tuple, columns: list[Column | None]) -> RowResu
         else:
             # Never echo the number back: error lists are shown and stored.
             result.error(
-                by_key["national_id"],
+                _BY_KEY["national_id"],
                 _("The ID number is not a valid 18-character number."),
             )
     return result
@@ -384,7 +384,6 @@ def _parse_row(number: int, row: tuple, columns: list[Column | None]) -> RowResu
 
 
 def _check_rows(results: list[RowResult], actor) -> dict[str, Person]:
-    by_key = {c.key: c for c in ROSTER_COLUMNS}
     paths = scope_paths(actor, MANAGE_ROLES) if actor is not None else None
 
     def in_scope(path: str) -> bool:
@@ -433,7 +432,7 @@ def _check_rows(results: list[RowResult], actor) -> dict[str, Person]:
         if number:
             if number in seen_numbers:
                 result.error(
-                    by_key["employee_no"],
+                    _BY_KEY["employee_no"],
                     _("Employee number %(no)s already appears in row %(row)d.")
                     % {"no": number, "row": seen_numbers[number]},
                 )
@@ -441,20 +440,20 @@ def _check_rows(results: list[RowResult], actor) -> dict[str, Person]:
                 seen_numbers[number] = result.row
             if number in taken_usernames:
                 result.error(
-                    by_key["employee_no"],
+                    _BY_KEY["employee_no"],
                     _("Login name %(no)s is already used by another account.")
                     % {"no": number},
                 )
             current = existing.get(number)
             if current is not None and not in_scope(current.unit.path):
                 result.error(
-                    by_key["employee_no"],
+                    _BY_KEY["employee_no"],
                     _("Employee %(no)s belongs to a unit outside your scope.")
                     % {"no": number},
                 )
             elif current is not None and current.user_id in protected:
                 result.error(
-                    by_key["employee_no"],
+                    _BY_KEY["employee_no"],
                     _(
                         "Employee %(no)s has an administrator account; only an "
                         "administrator can change it."
@@ -466,17 +465,17 @@ def _check_rows(results: list[RowResult], actor) -> dict[str, Person]:
             unit = units.get(code)
             if unit is None:
                 result.error(
-                    by_key["unit_code"],
+                    _BY_KEY["unit_code"],
                     _("Unknown unit code %(code)s.") % {"code": code},
                 )
             elif not unit.is_active:
                 result.error(
-                    by_key["unit_code"],
+                    _BY_KEY["unit_code"],
                     _("Unit %(code)s is no longer active.") % {"code": code},
                 )
             elif not in_scope(unit.path):
                 result.error(
-                    by_key["unit_code"],
+                    _BY_KEY["unit_code"],
                     _("Unit %(code)s (%(name)s) is outside your scope.")
                     % {"code": code, "name": unit.name},
                 )
@@ -486,7 +485,7 @@ def _check_rows(results: list[RowResult], actor) -> dict[str, Person]:
         if id_hash:
             if id_hash in seen_hashes:
                 result.error(
-                    by_key["national_id"],
+                    _BY_KEY["national_id"],
                     _("The same ID number already appears in row %(row)d.")
                     % {"row": seen_hashes[id_hash]},
                 )
@@ -495,14 +494,14 @@ def _check_rows(results: list[RowResult], actor) -> dict[str, Person]:
             owner = hash_owner.get(id_hash)
             if owner is not None and owner != number:
                 result.error(
-                    by_key["national_id"],
+                    _BY_KEY["national_id"],
                     _("This ID number is on file for employee %(no)s.") % {"no": owner},
                 )
         email = values.get("email")
         if email:
             if email in seen_emails:
                 result.error(
-                    by_key["email"],
+                    _BY_KEY["email"],
                     _("The e-mail address already appears in row %(row)d.")
                     % {"row": seen_emails[email]},
                 )
@@ -511,7 +510,8 @@ def _check_rows(results: list[RowResult], actor) -> dict[str, Person]:
             owner = email_owner.get(email)
             if owner is not None and owner != number:
                 result.error(
-                    by_key["email"], _("The e-mail address belongs to another account.")
+                    _BY_KEY["email"],
+                    _("The e-mail address belongs to another account."),
                 )
     return existing
 
@@ -627,7 +627,7 @@ def roster_import_create(
         language=language or translation.get_language() or settings.LANGUAGE_CODE,
     )
     try:
-        _columns, rows = _read_rows(record.file.path)
+        columns, rows = _read_rows(record.file.path)
     except FileRejected as exc:
         return _reject_file(record, str(exc))
     record.total_rows = len(rows)
@@ -641,7 +641,9 @@ def roster_import_create(
 
         transaction.on_commit(enqueue)
         return record
-    return roster_import_run(import_id=record.pk)
+    # Small files are imported now, from the rows already read (no second parse).
+    with translation.override(record.language):
+        return _run(record, parsed=(columns, rows))
 
 
 def _discard_upload(record: RosterImport) -> None:
@@ -677,15 +679,17 @@ def roster_import_run(*, import_id: int) -> RosterImport:
         return _run(record)
 
 
-def _run(record: RosterImport) -> RosterImport:
+def _run(record: RosterImport, parsed=None) -> RosterImport:
     actor = record.uploaded_by
     RosterImport.objects.filter(pk=record.pk).update(
         status=RosterImport.Status.RUNNING, processed_rows=0
     )
-    try:
-        columns, rows = _read_rows(record.file.path)
-    except FileRejected as exc:
-        return _reject_file(record, str(exc))
+    if parsed is None:
+        try:
+            parsed = _read_rows(record.file.path)
+        except FileRejected as exc:
+            return _reject_file(record, str(exc))
+    columns, rows = parsed
 
     results = []
     for index, (number, row) in enumerate(rows, start=1):
