@@ -8,4 +8,8 @@ class TrainingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from cms.scope import register_visible_user_ids
         from training import receivers  # noqa: F401
+        from training.selectors import user_ids_in_scope
+
+        register_visible_user_ids(user_ids_in_scope)

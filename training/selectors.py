@@ -103,6 +103,17 @@ def people_visible_to(user, *, manage: bool = False) -> QuerySet[Person]:
     return people.filter(own | _path_q(paths, "unit__path"))
 
 
+def user_ids_in_scope(user) -> QuerySet | None:
+    """Ids of the users whose records ``user`` may see as coordinator, leader or
+    admin; ``None`` for no limit. Registered with ``cms.scope`` for the lower apps."""
+    paths = scope_paths(user, VIEW_ROLES)
+    if paths is None:
+        return None
+    if not paths:
+        return Person.objects.none().values("user_id")
+    return Person.objects.filter(_path_q(paths, "unit__path")).values("user_id")
+
+
 def unit_tree_with_headcounts(user) -> list[dict]:
     """The user's units in tree order, each with its active staff: directly in the
     unit and in its whole subtree. Two queries whatever the depth."""

@@ -1,0 +1,487 @@
+"""Attempts: start, autosave, submit, close when time runs out.
+
+The server is the only clock and the only dealer. ``attempt_start`` fixes the question
+set, the option order and the deadline; ``attempt_answer_save`` refuses anything after
+the deadline plus a short grace and anything older than what it already has;
+``attempt_submit`` grades exactly once however many times it is called.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments import signals
+from assessments.models import (
+    Attempt,
+    AttemptItem,
+    Question,
+    QuestionVersion,
+    Quiz,
+    QuizInvitation,
+    QuizSlot,
+)
+from assessments.scoring import ZERO, quantize, score_response
+
+Status = Attempt.Status
+Type = Question.Type
+
+# Answers may arrive this long after the deadline (a save sent at 59:59 on a slow
+# line); after it they are refused and the attempt is closed.
+GRACE = timedelta(seconds=getattr(settings, "ASSESSMENTS_GRACE_SECONDS", 30))
+MAX_TEXT = 5000
+MAX_BLANK = 200
+
+_rng = random.SystemRandom()
+
+
+class AttemptError(Exception):
+    """A refusal the learner should read; ``code`` is stable for the API."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class QuizUnavailable(AttemptError):
+    code = "unavailable"
+
+
+class AttemptClosed(AttemptError):
+    code = "closed"
+
+
+class StaleAnswer(AttemptError):
+    code = "stale"
+
+
+# --- start -----------------------------------------------------------------------
+
+
+def quiz_check_available(quiz: Quiz, user, *, now=None) -> None:
+    """Raise ``QuizUnavailable`` when ``user`` may not start ``quiz`` now."""
+    now = now or timezone.now()
+    if not quiz.is_published:
+        raise QuizUnavailable(_("This quiz is not published."))
+    if quiz.open_at and now < quiz.open_at:
+        raise QuizUnavailable(_("This quiz has not opened yet."))
+    if quiz.close_at and now >= quiz.close_at:
+        raise QuizUnavailable(_("This quiz has closed."))
+    if (
+        quiz.audience == Quiz.Audience.INVITED
+        and not QuizInvitation.objects.filter(quiz=quiz, user=user).exists()
+    ):
+        raise QuizUnavailable(_("You are not on the list for this exam."))
+
+
+def _draw(slots: list[QuizSlot]) -> list[tuple[int, Decimal]]:
+    """(version id, marks) for each question of a new attempt, in quiz order. Random
+    draws never repeat a question already chosen in the same attempt."""
+    chosen: list[tuple[int, Decimal]] = []
+    used: set[int] = set()
+    for slot in slots:
+        if not slot.is_draw:
+            if slot.question_id in used or slot.question.current_id is None:
+                continue
+            used.add(slot.question_id)
+            chosen.append((slot.question.current_id, slot.marks))
+            continue
+        pool = Question.objects.filter(
+            subject_id=slot.pool_subject_id,
+            status=Question.Status.IN_USE,
+            current__isnull=False,
+        ).exclude(pk__in=used)
+        if slot.pool_qtype:
+            pool = pool.filter(qtype=slot.pool_qtype)
+        if slot.pool_difficulty:
+            pool = pool.filter(difficulty=slot.pool_difficulty)
+        candidates = list(pool.values_list("pk", "current_id"))
+        if len(candidates) < slot.count:
+            raise QuizUnavailable(
+                _(
+                    "The question pool of this quiz is too small; "
+                    "please tell the quiz's owner."
+                )
+            )
+        for pk, version_id in _rng.sample(candidates, slot.count):
+            used.add(pk)
+            chosen.append((version_id, slot.marks))
+    return chosen
+
+
+def pool_shortfalls(quiz: Quiz) -> list[tuple[QuizSlot, int]]:
+    """Draw lines whose pool holds fewer questions than they draw: (slot, available).
+    Checked before a quiz is published so no learner meets the error."""
+    short = []
+    for slot in quiz.slots.filter(question__isnull=True):
+        pool = Question.objects.filter(
+            subject_id=slot.pool_subject_id,
+            status=Question.Status.IN_USE,
+            current__isnull=False,
+        )
+        if slot.pool_qtype:
+            pool = pool.filter(qtype=slot.pool_qtype)
+        if slot.pool_difficulty:
+            pool = pool.filter(difficulty=slot.pool_difficulty)
+        available = pool.count()
+        if available < slot.count:
+            short.append((slot, available))
+    return short
+
+
+def attempt_start(*, quiz: Quiz, user, now=None) -> Attempt:
+    """The learner's open attempt at ``quiz``, started now if there is none.
+
+    Idempotent: a second tab, a second device or a double click returns the same
+    attempt (a partial unique index makes two concurrent starts collide, and the
+    loser returns the winner's attempt).
+    """
+    now = now or timezone.now()
+    previous = list(
+        Attempt.objects.filter(quiz=quiz, user=user).values_list("pk", "status")
+    )
+    open_ids = [pk for pk, status in previous if status == Status.IN_PROGRESS]
+    if open_ids:
+        attempt = Attempt.objects.get(pk=open_ids[0])
+        if attempt_is_overdue(attempt, now=now):
+            attempt_close(attempt=attempt, closed_by=Attempt.ClosedBy.TIMEOUT, now=now)
+        else:
+            return attempt
+        previous = list(
+            Attempt.objects.filter(quiz=quiz, user=user).values_list("pk", "status")
+        )
+    quiz_check_available(quiz, user, now=now)
+    if quiz.max_attempts and len(previous) >= quiz.max_attempts:
+        raise QuizUnavailable(_("You have used all your attempts at this quiz."))
+
+    slots = list(quiz.slots.select_related("question").order_by("sort_order", "pk"))
+    drawn = _draw(slots)
+    if not drawn:
+        raise QuizUnavailable(_("This quiz has no questions yet."))
+    if quiz.shuffle_questions:
+        _rng.shuffle(drawn)
+    versions = {
+        v["pk"]: v
+        for v in QuestionVersion.objects.filter(
+            pk__in=[vid for vid, _m in drawn]
+        ).values("pk", "options", "question__qtype")
+    }
+    deadline = None
+    if quiz.time_limit_minutes:
+        deadline = now + timedelta(minutes=quiz.time_limit_minutes)
+    if quiz.close_at and (deadline is None or quiz.close_at < deadline):
+        deadline = quiz.close_at
+
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                quiz=quiz,
+                user=user,
+                number=len(previous) + 1,
+                started_at=now,
+                deadline=deadline,
+                max_score=quantize(sum((m for _v, m in drawn), ZERO)),
+            )
+            items = []
+            for position, (version_id, marks) in enumerate(drawn, start=1):
+                version = versions[version_id]
+                qtype = version["question__qtype"]
+                keys = [o["key"] for o in version["options"]]
+                if quiz.shuffle_options and qtype in (Type.SINGLE, Type.MULTIPLE):
+                    _rng.shuffle(keys)
+                items.append(
+                    AttemptItem(
+                        attempt=attempt,
+                        position=position,
+                        version_id=version_id,
+                        qtype=qtype,
+                        option_order=keys,
+                        marks=marks,
+                    )
+                )
+            AttemptItem.objects.bulk_create(items)
+    except IntegrityError:
+        # Another request started this learner's attempt a moment ago.
+        return Attempt.objects.get(quiz=quiz, user=user, status=Status.IN_PROGRESS)
+    return attempt
+
+
+# --- autosave --------------------------------------------------------------------
+
+
+def attempt_is_overdue(attempt: Attempt, *, now=None) -> bool:
+    now = now or timezone.now()
+    return attempt.deadline is not None and now > attempt.deadline + GRACE
+
+
+def response_clean(item: AttemptItem, response: Any, blank_count: int) -> Any:
+    """The response in canonical form, or ``AttemptError`` saying what is wrong."""
+    if response is None:
+        return None
+    qtype = item.qtype
+    keys = item.option_order if qtype != Type.TRUE_FALSE else ["T", "F"]
+    if qtype in (Type.SINGLE, Type.TRUE_FALSE):
+        if not isinstance(response, str) or response not in keys:
+            raise AttemptError(_("That is not one of the options."))
+        return response
+    if qtype == Type.MULTIPLE:
+        if (
+            not isinstance(response, list)
+            or not all(isinstance(k, str) for k in response)
+            or not set(response) <= set(keys)
+        ):
+            raise AttemptError(_("That is not a choice of the options."))
+        return sorted(set(response))
+    if qtype == Type.FILL:
+        if (
+            not isinstance(response, list)
+            or len(response) != blank_count
+            or not all(isinstance(s, str) and len(s) <= MAX_BLANK for s in response)
+        ):
+            raise AttemptError(
+                _("Each blank takes a text of at most %(n)s characters.")
+                % {"n": MAX_BLANK}
+            )
+        return response
+    if qtype == Type.SHORT:
+        if not isinstance(response, str) or len(response) > MAX_TEXT:
+            raise AttemptError(
+                _("An answer takes at most %(n)s characters.") % {"n": MAX_TEXT}
+            )
+        return response
+    raise AttemptError(_("Unknown question type."))
+
+
+def attempt_answer_save(
+    *, attempt_public_id, user, position: int, response: Any, seq: int, now=None
+) -> AttemptItem:
+    """Save one answer. Two queries on the happy path: read the item with its
+    attempt, then a conditional update that only wins with a newer ``seq``."""
+    now = now or timezone.now()
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
+        raise AttemptError(_("The save carries no valid sequence number."))
+    try:
+        item = AttemptItem.objects.select_related("attempt", "version").get(
+            attempt__public_id=attempt_public_id,
+            attempt__user=user,
+            position=position,
+        )
+    except (AttemptItem.DoesNotExist, ValueError, TypeError):
+        raise AttemptError(
+            _("No such question in your attempt."), "not_found"
+        ) from None
+    attempt = item.attempt
+    if attempt.status != Status.IN_PROGRESS:
+        raise AttemptClosed(_("This attempt has been submitted."))
+    if attempt_is_overdue(attempt, now=now):
+        attempt_close(attempt=attempt, closed_by=Attempt.ClosedBy.TIMEOUT, now=now)
+        raise AttemptClosed(_("Time is up: the attempt has been closed."))
+    blank_count = len(item.version.answer or []) if item.qtype == Type.FILL else 0
+    response = response_clean(item, response, blank_count)
+    updated = AttemptItem.objects.filter(pk=item.pk, seq__lt=seq).update(
+        response=response, seq=seq, saved_at=now
+    )
+    if not updated:
+        raise StaleAnswer(_("A newer answer to this question is already saved."))
+    item.response, item.seq, item.saved_at = response, seq, now
+    return item
+
+
+# --- submit and close ------------------------------------------------------------
+
+
+def attempt_submit(*, attempt_public_id, user, now=None) -> Attempt:
+    """Submit the learner's attempt. Idempotent: the first call grades it, any later
+    or concurrent call returns the graded attempt unchanged."""
+    try:
+        attempt = Attempt.objects.get(public_id=attempt_public_id, user=user)
+    except (Attempt.DoesNotExist, ValueError, TypeError):
+        raise AttemptError(_("No such attempt."), "not_found") from None
+    closed_by = Attempt.ClosedBy.LEARNER
+    if attempt_is_overdue(attempt, now=now):
+        closed_by = Attempt.ClosedBy.TIMEOUT
+    return attempt_close(attempt=attempt, closed_by=closed_by, now=now)
+
+
+@transaction.atomic
+def attempt_close(*, attempt: Attempt, closed_by: str, now=None) -> Attempt:
+    now = now or timezone.now()
+    # The conditional update is the lock: of two concurrent closers exactly one
+    # moves the attempt out of "in progress" and grades it.
+    won = Attempt.objects.filter(pk=attempt.pk, status=Status.IN_PROGRESS).update(
+        status=Status.GRADING, submitted_at=now, closed_by=closed_by
+    )
+    attempt = Attempt.objects.select_related("quiz").get(pk=attempt.pk)
+    if won:
+        attempt_grade(attempt=attempt, now=now)
+    return attempt
+
+
+def attempt_grade(*, attempt: Attempt, now=None) -> Attempt:
+    """Score every automatically gradable item, then total the attempt."""
+    items = list(attempt.items.select_related("version"))
+    for item in items:
+        if item.qtype == Type.SHORT and item.score is not None:
+            continue
+        item.score = item_auto_score(item, attempt.quiz)
+    AttemptItem.objects.bulk_update(items, ["score"])
+    return attempt_total(attempt=attempt, items=items, now=now)
+
+
+def item_auto_score(item: AttemptItem, quiz: Quiz) -> Decimal | None:
+    version = item.version
+    return score_response(
+        qtype=item.qtype,
+        key=version.answer,
+        response=item.response,
+        marks=item.marks,
+        partial_credit=version.partial_credit,
+        option_count=len(version.options),
+        negative_marking=quiz.negative_marking,
+    )
+
+
+def attempt_total(
+    *, attempt: Attempt, items: list[AttemptItem] | None = None, now=None
+) -> Attempt:
+    """Add up the items. Finished when nothing waits for a grader; a pass is told to
+    the training app (the first pass at a quiz only)."""
+    now = now or timezone.now()
+    if items is None:
+        items = list(attempt.items.all())
+    pending = any(i.score is None for i in items)
+    was_passed = attempt.passed
+    attempt.score = quantize(sum((i.score or ZERO for i in items), ZERO))
+    if attempt.max_score:
+        attempt.percent = quantize(attempt.score * 100 / attempt.max_score)
+    else:
+        attempt.percent = ZERO
+    if pending:
+        attempt.status = Status.GRADING
+        attempt.passed = None
+    else:
+        attempt.status = Status.FINISHED
+        attempt.passed = attempt.percent >= attempt.quiz.pass_percent
+        attempt.graded_at = now
+    attempt.save(update_fields=["score", "percent", "status", "passed", "graded_at"])
+    if attempt.status == Status.FINISHED:
+        signals.attempt_finished.send(sender=Attempt, attempt=attempt)
+        if attempt.passed and not was_passed:
+            earlier_pass = (
+                Attempt.objects.filter(
+                    quiz=attempt.quiz, user=attempt.user, passed=True
+                )
+                .exclude(pk=attempt.pk)
+                .exists()
+            )
+            if not earlier_pass:
+                signals.quiz_passed.send(
+                    sender=Attempt,
+                    attempt=attempt,
+                    user_id=attempt.user_id,
+                    quiz=attempt.quiz,
+                )
+    return attempt
+
+
+def attempts_close_overdue(*, now=None, limit: int = 500) -> int:
+    """Close and grade attempts whose time ran out (the scheduled sweep). Each is
+    closed in its own transaction, so one bad attempt does not hold up the rest."""
+    now = now or timezone.now()
+    overdue = Attempt.objects.filter(
+        status=Status.IN_PROGRESS, deadline__lt=now - GRACE
+    ).order_by("deadline")[:limit]
+    closed = 0
+    for attempt in overdue:
+        attempt_close(attempt=attempt, closed_by=Attempt.ClosedBy.TIMEOUT, now=now)
+        closed += 1
+    return closed
+
+
+# --- what the learner may see ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewOptions:
+    score: bool
+    correctness: bool
+    answers: bool
+    explanations: bool
+
+    @property
+    def anything(self) -> bool:
+        return self.score or self.correctness or self.answers or self.explanations
+
+
+def _review_open(when: str, attempt: Attempt, *, attempts_left: bool, now) -> bool:
+    if attempt.status == Status.IN_PROGRESS or when == Quiz.Review.NEVER:
+        return False
+    if when == Quiz.Review.AFTER_SUBMIT:
+        return True
+    quiz = attempt.quiz
+    if quiz.close_at:
+        return now >= quiz.close_at
+    # No closing time: "after close" means once the learner can no longer retake it.
+    return not attempts_left
+
+
+def review_options(attempt: Attempt, *, now=None) -> ReviewOptions:
+    """What the quiz's review policy lets the learner see of ``attempt`` now.
+    Every page and endpoint that shows an attempt asks this first."""
+    now = now or timezone.now()
+    quiz = attempt.quiz
+    attempts_left = True
+    if quiz.max_attempts:
+        attempts_left = (
+            Attempt.objects.filter(quiz=quiz, user_id=attempt.user_id).count()
+            < quiz.max_attempts
+        )
+
+    def is_open(when):
+        return _review_open(when, attempt, attempts_left=attempts_left, now=now)
+
+    return ReviewOptions(
+        score=is_open(quiz.review_score),
+        correctness=is_open(quiz.review_correctness),
+        answers=is_open(quiz.review_answers),
+        explanations=is_open(quiz.review_explanations),
+    )
+
+
+def attempt_for_owner(*, attempt_public_id, user) -> Attempt:
+    try:
+        return Attempt.objects.select_related("quiz").get(
+            public_id=attempt_public_id, user=user
+        )
+    except (Attempt.DoesNotExist, ValueError, TypeError):
+        raise PermissionDenied from None
+
+
+def quizzes_open_to(user, *, now=None):
+    """Published exams the user may take now (lesson quizzes are reached through
+    their lesson)."""
+    now = now or timezone.now()
+    return (
+        Quiz.objects.filter(is_published=True, kind=Quiz.Kind.EXAM)
+        .filter(Q(open_at__isnull=True) | Q(open_at__lte=now))
+        .filter(Q(close_at__isnull=True) | Q(close_at__gt=now))
+        .filter(
+            Q(audience=Quiz.Audience.ALL)
+            | Q(audience=Quiz.Audience.INVITED, invitations__user=user)
+        )
+        .distinct()
+    )
