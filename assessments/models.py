@@ -21,6 +21,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
 from wagtail.fields import RichTextField
 from wagtail.search import index
 
@@ -193,7 +195,7 @@ class QuestionVersion(models.Model):
         )
 
 
-class Quiz(models.Model):
+class Quiz(ClusterableModel):
     """A lesson quiz or a standalone timed exam."""
 
     class Kind(models.TextChoices):
@@ -322,7 +324,7 @@ class QuizSlot(models.Model):
     """One line of a quiz: a fixed question, or ``count`` questions drawn at random
     from a pool (subject × type × difficulty) when an attempt starts."""
 
-    quiz = models.ForeignKey(
+    quiz = ParentalKey(
         Quiz, verbose_name=_("quiz"), on_delete=models.CASCADE, related_name="slots"
     )
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)

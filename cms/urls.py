@@ -21,6 +21,8 @@ urlpatterns = [
     ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("", include("assessments.urls")),
+    path("", include("courses.urls")),
     path("", include("training.urls")),
 ]
 
