@@ -1,7 +1,15 @@
+import time
+
 from django.conf import settings
 from django.shortcuts import redirect
 
 from training.selectors import user_requires_mfa
+
+# A passed check is remembered in the session for this long, so hot endpoints (exam
+# autosave, video heartbeats) do not look up role grants and authenticators on every
+# request; a role granted mid-session is enforced at the latest this much later.
+_RECHECK_SECONDS = 300
+_SESSION_KEY = "_mfa_ok_until"
 
 # Paths a privileged user without TOTP may still reach: the set-up pages themselves,
 # logout, language switch, static files and the health check.
@@ -21,10 +29,11 @@ class MfaEnforcementMiddleware:
             settings.MFA_ENFORCED
             and request.user.is_authenticated
             and not request.path.startswith(_ALLOWED_PREFIXES)
-            and user_requires_mfa(request.user)
-            and not _has_totp(request.user)
+            and request.session.get(_SESSION_KEY, 0) < time.time()
         ):
-            return redirect("mfa_activate_totp")
+            if user_requires_mfa(request.user) and not _has_totp(request.user):
+                return redirect("mfa_activate_totp")
+            request.session[_SESSION_KEY] = time.time() + _RECHECK_SECONDS
         return self.get_response(request)
 
 

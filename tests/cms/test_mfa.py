@@ -184,3 +184,22 @@ def test_wagtail_frontend_login_cannot_bypass_totp(client, enforced, coordinator
         "/_util/login/", {"username": coordinator.username, "password": PASSWORD}
     )
     assert logged_in_as(client) is None
+
+
+def test_passed_check_is_remembered_then_rechecked(
+    client, enforced, tree, learner, django_assert_max_num_queries
+):
+    client.force_login(learner)
+    assert client.get("/me/").status_code == 200
+    # A learner's next requests skip the role and authenticator lookups …
+    with django_assert_max_num_queries(50) as ctx:
+        client.get("/me/")
+    assert not any("training_rolegrant" in q["sql"] for q in ctx.captured_queries)
+    # … until the recheck time: a role granted meanwhile is enforced then.
+    grant(learner, Role.COORDINATOR, tree.prov)
+    session = client.session
+    session["_mfa_ok_until"] = 0
+    session.save()
+    response = client.get("/me/")
+    assert response.status_code == 302
+    assert response["Location"] == ACTIVATE
