@@ -11,12 +11,13 @@ APT_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 gettext chromium
 STAMP := $(VENV)/.installed
 
 .PHONY: help install apt run worker test test-sqlite test-postgres pg-up lint check \
-        e2e bench messages clean
+        e2e bench bench-storm messages clean
 
 help:
 	@echo "make run    — install, migrate, load the demo and serve on http://$(HOST):$(PORT)/"
 	@echo "make test   — lint, layering, migrations check and the suite on SQLite and PostgreSQL"
 	@echo "make bench  — benchmarks, results under benchmarks/results/"
+	@echo "make bench-storm — 300 learners start one exam at once (gunicorn + locust, PostgreSQL, Redis)"
 
 # System packages: CJK fonts and HarfBuzz subsetting for PDFs, gettext for the
 # Chinese catalogue, chromium for browser tests. Installed only when missing and
@@ -86,6 +87,11 @@ e2e: install
 
 bench: install pg-up
 	DATABASE_URL=$(PG_URL) $(PY) benchmarks/run.py
+
+# Not part of `make test`: minutes long, and needs Redis on 127.0.0.1:6379 (db 5).
+STORM_ARGS ?=
+bench-storm: install pg-up
+	DATABASE_URL=$(PG_URL) $(PY) benchmarks/storm/run_storm.py $(STORM_ARGS)
 
 clean:
 	rm -rf $(VENV) static media db.sqlite3*

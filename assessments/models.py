@@ -377,6 +377,9 @@ class QuizSlot(models.Model):
             )
         ]
 
+    # The admin's inline editor keeps lines in the order the editor arranges them.
+    sort_order_field = "sort_order"
+
     def __str__(self) -> str:
         if self.question_id:
             return str(self.question)

@@ -7,9 +7,9 @@ import math
 from collections import Counter, defaultdict
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
-from assessments.models import Attempt, AttemptItem, Question, Quiz
+from assessments.models import Attempt, AttemptItem, LearnerNotice, Question, Quiz
 from cms.scope import visible_user_ids
 
 
@@ -47,6 +47,24 @@ def grading_queue(user) -> QuerySet[AttemptItem]:
 
 def attempts_of_learner(user) -> QuerySet[Attempt]:
     return Attempt.objects.filter(user=user).select_related("quiz")
+
+
+def attempt_counts_of_learner(user, quiz_ids) -> dict[int, int]:
+    """quiz id -> how many attempts ``user`` has at it, for a page of quizzes or
+    attempts in one query (the review policy depends on attempts left)."""
+    rows = (
+        Attempt.objects.filter(user=user, quiz_id__in=list(quiz_ids))
+        .values("quiz_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["quiz_id"]: row["n"] for row in rows}
+
+
+def notices_unread_of_learner(user) -> QuerySet[LearnerNotice]:
+    return LearnerNotice.objects.filter(user=user, read_at__isnull=True).select_related(
+        "attempt__quiz"
+    )
 
 
 def counted_attempts(quiz: Quiz) -> QuerySet[Attempt]:

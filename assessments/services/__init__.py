@@ -18,6 +18,9 @@ from assessments.services.attempts import (
     review_options,
 )
 from assessments.services.grading import item_grade, question_regrade
+from assessments.services.imports import question_import, question_template_workbook
+from assessments.services.invitations import quiz_invite
+from assessments.services.notices import notices_mark_read
 from assessments.services.questions import (
     QuestionContent,
     content_validate,
@@ -40,11 +43,15 @@ __all__ = [
     "attempts_close_overdue",
     "content_validate",
     "item_grade",
+    "notices_mark_read",
     "pool_shortfalls",
     "question_create",
+    "question_import",
     "question_regrade",
+    "question_template_workbook",
     "question_update",
     "quiz_check_available",
+    "quiz_invite",
     "quizzes_open_to",
     "review_options",
 ]

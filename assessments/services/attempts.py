@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -67,6 +67,9 @@ class AttemptClosed(AttemptError):
 
 class StaleAnswer(AttemptError):
     code = "stale"
+    # The seq the server holds, when known: a retried save that had in fact landed
+    # meets its own seq here and can tell the learner it is saved.
+    saved_seq: int | None = None
 
 
 # --- start -----------------------------------------------------------------------
@@ -92,24 +95,41 @@ def _draw(slots: list[QuizSlot]) -> list[tuple[int, Decimal]]:
     """(version id, marks) for each question of a new attempt, in quiz order. Random
     draws never repeat a question already chosen in the same attempt."""
     chosen: list[tuple[int, Decimal]] = []
-    used: set[int] = set()
+    # Fixed questions are reserved before any pool draws, so a pool listed before a
+    # fixed line cannot take its question (and shorten the attempt by one).
+    used: set[int] = {slot.question_id for slot in slots if not slot.is_draw}
+    placed: set[int] = set()
+    # One query for every pool line: an exam drawing from several subjects costs
+    # the same as one drawing from one (exam starts come all at once).
+    subject_ids = {slot.pool_subject_id for slot in slots if slot.is_draw}
+    bank = (
+        list(
+            Question.objects.filter(
+                subject_id__in=subject_ids,
+                status=Question.Status.IN_USE,
+                current__isnull=False,
+            )
+            .order_by()
+            .values_list("pk", "current_id", "subject_id", "qtype", "difficulty")
+        )
+        if subject_ids
+        else []
+    )
     for slot in slots:
         if not slot.is_draw:
-            if slot.question_id in used or slot.question.current_id is None:
+            if slot.question_id in placed or slot.question.current_id is None:
                 continue
-            used.add(slot.question_id)
+            placed.add(slot.question_id)
             chosen.append((slot.question.current_id, slot.marks))
             continue
-        pool = Question.objects.filter(
-            subject_id=slot.pool_subject_id,
-            status=Question.Status.IN_USE,
-            current__isnull=False,
-        ).exclude(pk__in=used)
-        if slot.pool_qtype:
-            pool = pool.filter(qtype=slot.pool_qtype)
-        if slot.pool_difficulty:
-            pool = pool.filter(difficulty=slot.pool_difficulty)
-        candidates = list(pool.values_list("pk", "current_id"))
+        candidates = [
+            (pk, version_id)
+            for pk, version_id, subject_id, qtype, difficulty in bank
+            if subject_id == slot.pool_subject_id
+            and pk not in used
+            and (not slot.pool_qtype or qtype == slot.pool_qtype)
+            and (not slot.pool_difficulty or difficulty == slot.pool_difficulty)
+        ]
         if len(candidates) < slot.count:
             raise QuizUnavailable(
                 _(
@@ -123,21 +143,51 @@ def _draw(slots: list[QuizSlot]) -> list[tuple[int, Decimal]]:
     return chosen
 
 
-def pool_shortfalls(quiz: Quiz) -> list[tuple[QuizSlot, int]]:
-    """Draw lines whose pool holds fewer questions than they draw: (slot, available).
-    Checked before a quiz is published so no learner meets the error."""
-    short = []
-    for slot in quiz.slots.filter(question__isnull=True):
-        pool = Question.objects.filter(
-            subject_id=slot.pool_subject_id,
+def pool_shortfalls(
+    quiz: Quiz, *, slots: list[QuizSlot] | None = None
+) -> list[tuple[QuizSlot, int]]:
+    """Draw lines that a start could fail to fill: (slot, questions it can count on).
+    Checked before a quiz is published so no learner meets the error. ``slots``:
+    lines not saved yet (the admin form checks them before saving); default: the
+    quiz's saved lines.
+
+    A line can count on its pool minus the quiz's fixed questions minus whatever the
+    other draw lines sharing questions with it may take first — the worst case of
+    the random order, so a quiz that passes never refuses a start.
+    """
+    if slots is None:
+        slots = list(quiz.slots.all())
+    fixed = {slot.question_id for slot in slots if slot.question_id is not None}
+    draws = [slot for slot in slots if slot.question_id is None]
+    subject_ids = {slot.pool_subject_id for slot in draws}
+    bank = list(
+        Question.objects.filter(
+            subject_id__in=subject_ids,
             status=Question.Status.IN_USE,
             current__isnull=False,
         )
-        if slot.pool_qtype:
-            pool = pool.filter(qtype=slot.pool_qtype)
-        if slot.pool_difficulty:
-            pool = pool.filter(difficulty=slot.pool_difficulty)
-        available = pool.count()
+        .order_by()
+        .values_list("pk", "subject_id", "qtype", "difficulty")
+    )
+    pools = [
+        {
+            pk
+            for pk, subject_id, qtype, difficulty in bank
+            if subject_id == slot.pool_subject_id
+            and pk not in fixed
+            and (not slot.pool_qtype or qtype == slot.pool_qtype)
+            and (not slot.pool_difficulty or difficulty == slot.pool_difficulty)
+        }
+        for slot in draws
+    ]
+    short = []
+    for i, slot in enumerate(draws):
+        taken_by_others = sum(
+            other.count
+            for j, other in enumerate(draws)
+            if j != i and pools[j] & pools[i]
+        )
+        available = max(len(pools[i]) - taken_by_others, 0)
         if available < slot.count:
             short.append((slot, available))
     return short
@@ -280,7 +330,7 @@ def attempt_answer_save(
             attempt__user=user,
             position=position,
         )
-    except (AttemptItem.DoesNotExist, ValueError, TypeError):
+    except (AttemptItem.DoesNotExist, ValidationError, ValueError, TypeError):
         raise AttemptError(
             _("No such question in your attempt."), "not_found"
         ) from None
@@ -296,7 +346,9 @@ def attempt_answer_save(
         response=response, seq=seq, saved_at=now
     )
     if not updated:
-        raise StaleAnswer(_("A newer answer to this question is already saved."))
+        stale = StaleAnswer(_("A newer answer to this question is already saved."))
+        stale.saved_seq = item.seq
+        raise stale
     item.response, item.seq, item.saved_at = response, seq, now
     return item
 
@@ -309,7 +361,7 @@ def attempt_submit(*, attempt_public_id, user, now=None) -> Attempt:
     or concurrent call returns the graded attempt unchanged."""
     try:
         attempt = Attempt.objects.get(public_id=attempt_public_id, user=user)
-    except (Attempt.DoesNotExist, ValueError, TypeError):
+    except (Attempt.DoesNotExist, ValidationError, ValueError, TypeError):
         raise AttemptError(_("No such attempt."), "not_found") from None
     closed_by = Attempt.ClosedBy.LEARNER
     if attempt_is_overdue(attempt, now=now):
@@ -439,17 +491,23 @@ def _review_open(when: str, attempt: Attempt, *, attempts_left: bool, now) -> bo
     return not attempts_left
 
 
-def review_options(attempt: Attempt, *, now=None) -> ReviewOptions:
+def review_options(
+    attempt: Attempt, *, now=None, attempts_used: int | None = None
+) -> ReviewOptions:
     """What the quiz's review policy lets the learner see of ``attempt`` now.
-    Every page and endpoint that shows an attempt asks this first."""
+    Every page and endpoint that shows an attempt asks this first.
+
+    ``attempts_used``: how many attempts the learner has at this quiz, when the
+    caller already counted them (a list of attempts asks once, not per row)."""
     now = now or timezone.now()
     quiz = attempt.quiz
     attempts_left = True
     if quiz.max_attempts:
-        attempts_left = (
-            Attempt.objects.filter(quiz=quiz, user_id=attempt.user_id).count()
-            < quiz.max_attempts
-        )
+        if attempts_used is None:
+            attempts_used = Attempt.objects.filter(
+                quiz=quiz, user_id=attempt.user_id
+            ).count()
+        attempts_left = attempts_used < quiz.max_attempts
 
     def is_open(when):
         return _review_open(when, attempt, attempts_left=attempts_left, now=now)
@@ -467,7 +525,7 @@ def attempt_for_owner(*, attempt_public_id, user) -> Attempt:
         return Attempt.objects.select_related("quiz").get(
             public_id=attempt_public_id, user=user
         )
-    except (Attempt.DoesNotExist, ValueError, TypeError):
+    except (Attempt.DoesNotExist, ValidationError, ValueError, TypeError):
         raise PermissionDenied from None
 
 

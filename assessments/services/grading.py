@@ -48,6 +48,8 @@ def item_grade(
         raise ValidationError(_("The attempt has not been submitted yet."))
     try:
         new_score = quantize(Decimal(str(score)))
+        if not new_score.is_finite():  # "NaN" parses, then fails every comparison
+            raise ValueError(score)
     except (InvalidOperation, ValueError, TypeError):
         raise ValidationError({"score": _("Enter a number.")}) from None
     if not (Decimal("0") <= new_score <= item.marks):

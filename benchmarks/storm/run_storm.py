@@ -1,0 +1,604 @@
+"""The exam storm: hundreds of learners start one exam in the same second.
+
+    make bench-storm                       # 300 learners, ~3 minutes of autosave
+    .venv/bin/python benchmarks/storm/run_storm.py --users 50 --autosave-seconds 30
+
+What it does, and undoes:
+
+1. creates a fresh PostgreSQL database (``test_storm`` next to ``DATABASE_URL``),
+   migrates it with the production settings, collects static files if needed;
+2. seeds a 300-question bank, one exam of 20 drawn questions (questions and options
+   shuffled) and ``--users`` learners sharing one password;
+3. starts gunicorn (``-w 4 --threads 4`` on 127.0.0.1:8011) with
+   ``cms.settings.prod``, Redis db 5 for cache and sessions, plain HTTP on loopback
+   (``SECURE_SSL_REDIRECT=0``, ``SECURE_COOKIES=0``);
+4. runs headless locust (benchmarks/storm/locustfile.py): learners sign in through
+   /accounts/login/, staggered; at one instant all POST start; each autosaves an
+   answer every 5–10 s; all submit in the last ``--submit-window`` seconds before
+   the exam closes;
+5. records p50/p95/p99 per endpoint, errors, requests, and the CPU time gunicorn
+   (and PostgreSQL's backends for this database) spent per request in each phase,
+   checks the database (every attempt submitted once), writes
+   benchmarks/results/exam_storm.json and its section of results.md;
+6. stops gunicorn and drops the database (``--keep-db`` keeps it).
+
+Targets: zero errors, start p95 ≤ 3 s, autosave p95 ≤ 300 ms. The machine is
+shared by the load generator and the server: read CPU numbers with that in mind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "benchmarks" / "results"
+VENV_BIN = Path(sys.executable).parent
+PASSWORD = "storm-pass-2026"  # noqa: S105 - throwaway accounts in a throwaway db
+TARGETS = {"errors": 0, "start_p95_ms": 3000, "answer_p95_ms": 300}
+SECTION_BEGIN = "<!-- exam-storm:begin -->"
+SECTION_END = "<!-- exam-storm:end -->"
+
+sys.path.insert(0, str(ROOT))
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    p.add_argument("--users", type=int, default=300)
+    p.add_argument("--autosave-seconds", type=int, default=180)
+    p.add_argument("--save-every", type=float, nargs=2, default=(5.0, 10.0))
+    p.add_argument("--submit-window", type=float, default=10.0)
+    p.add_argument(
+        "--login-gap",
+        type=float,
+        default=0.5,
+        help="seconds between two sign-ins (a PBKDF2 check costs ~0.5 s of CPU, "
+        "so sign-ins faster than ~3 a second queue up on two cores)",
+    )
+    p.add_argument("--workers", type=int, default=4)
+    p.add_argument("--threads", type=int, default=4)
+    p.add_argument("--port", type=int, default=8011)
+    p.add_argument("--db", default="test_storm")
+    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
+    p.add_argument("--keep-db", action="store_true")
+    p.add_argument(
+        "--no-record", action="store_true", help="print results, write nothing"
+    )
+    return p.parse_args()
+
+
+# --- database and environment ------------------------------------------------------
+
+
+def storm_database_url(name: str) -> str:
+    import dj_database_url
+
+    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+    if "postgresql" not in dj_database_url.parse(url)["ENGINE"]:
+        sys.exit("The storm needs PostgreSQL: set DATABASE_URL=postgres://...")
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def _admin_connection(url: str):
+    import dj_database_url
+    import psycopg
+
+    config = dj_database_url.parse(url)
+    return psycopg.connect(
+        host=config["HOST"] or "127.0.0.1",
+        port=config["PORT"] or 5432,
+        user=config["USER"] or "postgres",
+        password=config["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
+
+
+def database_recreate(url: str, name: str, *, create: bool = True) -> None:
+    with _admin_connection(url) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if create:
+            admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def redis_check(url: str) -> None:
+    # The cache ignores Redis errors (degrades to no cache), but sessions live
+    # there in production: without Redis every sign-in would be lost.
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        sys.exit(f"The storm needs Redis at {url}: {exc}")
+
+
+def server_environment(args, db_url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cms.settings.prod",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "PII_HASH_KEY": secrets.token_urlsafe(32),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": db_url,
+        "DB_CONN_MAX_AGE": "60",
+        "REDIS_URL": args.redis_url,
+        # Plain HTTP on loopback: no redirect to https, cookies without Secure.
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "TRUSTED_CLIENT_IP_HEADER": "X-Real-IP",
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def manage(env: dict, *argv: str) -> None:
+    subprocess.run(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, "manage.py", *argv], cwd=ROOT, env=env, check=True
+    )
+
+
+# --- seeding (in this process, production settings) --------------------------------
+
+
+def seed(users: int) -> dict:
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+    from django.core.cache import cache
+
+    from benchmarks.bench_exam import build_bank, build_exam
+
+    cache.clear()  # Redis db of the storm: old sessions and rate-limit counters
+    subjects = build_bank()
+    quiz = build_exam(subjects, time_limit_minutes=60, title="全员统一考试（压力测试）")
+    User = get_user_model()
+    hashed = make_password(PASSWORD)  # one PBKDF2 run, shared by every account
+    User.objects.bulk_create(
+        [
+            User(username=f"storm{i:04d}", full_name=f"考生{i:04d}", password=hashed)
+            for i in range(users)
+        ]
+    )
+    return {
+        "quiz_pk": quiz.pk,
+        "quiz": str(quiz.public_id),
+        "usernames": [f"storm{i:04d}" for i in range(users)],
+    }
+
+
+def exam_schedule(quiz_pk: int, *, open_at: float, close_at: float) -> None:
+    from datetime import UTC, datetime
+
+    from django.db import connection
+
+    from assessments.models import Quiz
+
+    Quiz.objects.filter(pk=quiz_pk).update(
+        open_at=datetime.fromtimestamp(open_at, UTC),
+        close_at=datetime.fromtimestamp(close_at, UTC),
+    )
+    connection.close()
+
+
+def database_check(quiz_pk: int) -> dict:
+    from django.db import connection
+    from django.db.models import Count, Q
+
+    from assessments.models import Attempt, AttemptItem, GradeChange
+
+    attempts = Attempt.objects.filter(quiz_id=quiz_pk)
+    summary = attempts.aggregate(
+        attempts=Count("pk"),
+        finished=Count("pk", filter=Q(status=Attempt.Status.FINISHED)),
+        in_progress=Count("pk", filter=Q(status=Attempt.Status.IN_PROGRESS)),
+        by_learner=Count("pk", filter=Q(closed_by=Attempt.ClosedBy.LEARNER)),
+        by_timeout=Count("pk", filter=Q(closed_by=Attempt.ClosedBy.TIMEOUT)),
+        learners=Count("user_id", distinct=True),
+    )
+    summary["answered_items"] = AttemptItem.objects.filter(
+        attempt__quiz_id=quiz_pk, seq__gt=0
+    ).count()
+    summary["grade_changes"] = GradeChange.objects.count()
+    connection.close()
+    return summary
+
+
+# --- processes and CPU ---------------------------------------------------------------
+
+
+def wait_for(url: str, timeout: float = 90) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def cpu_seconds(procs: list[psutil.Process]) -> float:
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
+
+
+def gunicorn_processes(master: subprocess.Popen) -> list[psutil.Process]:
+    parent = psutil.Process(master.pid)
+    return [parent, *parent.children(recursive=True)]
+
+
+def postgres_backends(db_name: str) -> list[psutil.Process]:
+    """Backends serving the storm database (their CPU is the database's share)."""
+    found = []
+    for proc in psutil.process_iter(["name", "cmdline"]):
+        try:
+            cmdline = " ".join(proc.info["cmdline"] or [])
+        except psutil.Error:
+            continue
+        if cmdline.startswith("postgres:") and f" {db_name} " in cmdline:
+            found.append(proc)
+    return found
+
+
+class CpuMeter:
+    """CPU seconds of gunicorn and of the database's backends at named instants.
+    A process that has ended keeps the last CPU time read from it, so a backend
+    closed between two samples still counts (minus its last slice)."""
+
+    def __init__(self, master, db_name):
+        self.master, self.db_name = master, db_name
+        self.procs: dict[int, tuple[str, psutil.Process]] = {}
+        self.last: dict[int, float] = {}
+        self.samples: dict[str, tuple[float, float]] = {}
+
+    def sample(self, label: str) -> None:
+        for proc in gunicorn_processes(self.master):
+            self.procs.setdefault(proc.pid, ("gunicorn", proc))
+        for proc in postgres_backends(self.db_name):
+            self.procs.setdefault(proc.pid, ("postgres", proc))
+        totals = {"gunicorn": 0.0, "postgres": 0.0}
+        for pid, (kind, proc) in self.procs.items():
+            try:
+                times = proc.cpu_times()
+                self.last[pid] = times.user + times.system
+            except psutil.Error:
+                pass
+            totals[kind] += self.last.get(pid, 0.0)
+        self.samples[label] = (totals["gunicorn"], totals["postgres"])
+
+
+# --- results ------------------------------------------------------------------------
+
+
+def read_stats(prefix: Path) -> tuple[dict, list[dict]]:
+    endpoints = {}
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            endpoints[row["Name"]] = {
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "p50_ms": float(row["50%"] or 0),
+                "p95_ms": float(row["95%"] or 0),
+                "p99_ms": float(row["99%"] or 0),
+                "max_ms": round(float(row["Max Response Time"] or 0), 1),
+                "mean_ms": round(float(row["Average Response Time"] or 0), 1),
+            }
+    failures = []
+    path = Path(f"{prefix}_failures.csv")
+    if path.exists():
+        with path.open(encoding="utf-8") as f:
+            failures = [
+                {
+                    "name": r["Name"],
+                    "error": r["Error"][:200],
+                    "count": int(r["Occurrences"]),
+                }
+                for r in csv.DictReader(f)
+            ]
+    return endpoints, failures
+
+
+PHASES = {
+    # phase: (first sample, last sample, endpoints whose requests fall in it)
+    "sign_in": ("login_at", "storm_at", ("login page", "login", "quiz page")),
+    "start_and_autosave": (
+        "storm_at",
+        "autosave_until",
+        ("start", "attempt page", "answer"),
+    ),
+    "submit": ("autosave_until", "end", ("submit",)),
+}
+
+
+def phase_cpu(meter: CpuMeter, endpoints: dict) -> dict:
+    phases = {}
+    for phase, (first, last, names) in PHASES.items():
+        if first not in meter.samples or last not in meter.samples:
+            continue
+        requests = sum(endpoints.get(n, {}).get("requests", 0) for n in names)
+        app = meter.samples[last][0] - meter.samples[first][0]
+        db = meter.samples[last][1] - meter.samples[first][1]
+        phases[phase] = {
+            "requests": requests,
+            "gunicorn_cpu_s": round(app, 2),
+            "postgres_cpu_s": round(db, 2),
+            "gunicorn_cpu_ms_per_request": round(app * 1000 / requests, 2)
+            if requests
+            else None,
+            "postgres_cpu_ms_per_request": round(db * 1000 / requests, 2)
+            if requests
+            else None,
+        }
+    return phases
+
+
+def markdown(result: dict) -> str:
+    lines = [
+        SECTION_BEGIN,
+        "## Exam storm",
+        "",
+        f"{result['when']}: {result['users']} learners, one exam of "
+        f"{result['exam_questions']} questions drawn from a {result['bank_questions']}-"
+        f"question bank; gunicorn {result['server']} with cms.settings.prod, "
+        "PostgreSQL, Redis sessions; locust on the same "
+        f"{result['cpus']}-core machine. "
+        f"Autosave {result['autosave_seconds']} s, one answer every "
+        f"{result['save_every_s'][0]:g}–{result['save_every_s'][1]:g} s per learner; "
+        f"submits in the last {result['submit_window_s']:g} s. "
+        f"Command: `{result['command']}`.",
+        "",
+        "| endpoint | requests | failures | p50 ms | p95 ms | p99 ms | max ms |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, s in result["endpoints"].items():
+        lines.append(
+            f"| {name} | {s['requests']} | {s['failures']} | {s['p50_ms']:g} | "
+            f"{s['p95_ms']:g} | {s['p99_ms']:g} | {s['max_ms']:g} |"
+        )
+    lines += [
+        "",
+        "| phase | requests | gunicorn CPU ms/request | PostgreSQL CPU ms/request |",
+        "|---|---:|---:|---:|",
+    ]
+    for phase, p in result["cpu"].items():
+        lines.append(
+            f"| {phase} | {p['requests']} | {p['gunicorn_cpu_ms_per_request']} | "
+            f"{p['postgres_cpu_ms_per_request']} |"
+        )
+    checks = result["checks"]
+    lines += [
+        "",
+        f"Errors: {result['errors']} of {result['total_requests']} requests. "
+        f"Database afterwards: {checks['attempts']} attempts for {checks['learners']} "
+        f"learners, {checks['finished']} finished ({checks['by_learner']} submitted, "
+        f"{checks['by_timeout']} timed out), {checks['in_progress']} still open, "
+        f"{checks['answered_items']} answers saved. The start burst came "
+        f"{result['storm_delay_s']} s after its planned instant with "
+        f"{result['signed_in_at_storm']} learners signed in.",
+        f"Targets (zero errors, start p95 ≤ {TARGETS['start_p95_ms']} ms, autosave p95 "
+        f"≤ {TARGETS['answer_p95_ms']} ms): "
+        + ("**met**" if result["meets_targets"] else "**missed**"),
+        SECTION_END,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def record(result: dict) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "exam_storm.json").write_text(
+        json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    md = RESULTS / "results.md"
+    text = md.read_text(encoding="utf-8") if md.exists() else ""
+    section = markdown(result)
+    if SECTION_BEGIN in text and SECTION_END in text:
+        head, rest = text.split(SECTION_BEGIN, 1)
+        tail = rest.split(SECTION_END, 1)[1].lstrip("\n")
+        text = head + section + tail
+    else:
+        text = text.rstrip("\n") + ("\n\n" if text else "") + section
+    md.write_text(text, encoding="utf-8")
+
+
+# --- the run ------------------------------------------------------------------------
+
+
+def main() -> int:
+    args = parse_args()
+    db_url = storm_database_url(args.db)
+    env = server_environment(args, db_url)
+    redis_check(args.redis_url)
+    work = Path(tempfile.mkdtemp(prefix="exam-storm-"))
+    print(f"storm: fresh database {args.db}, logs in {work}")
+    database_recreate(db_url, args.db)
+    gunicorn = locust = None
+    try:
+        manage(env, "migrate", "--noinput", "-v", "0")
+        if not (ROOT / "static" / "staticfiles.json").exists():
+            print("storm: collecting static files (production manifest storage)")
+            manage(env, "collectstatic", "--noinput", "-v", "0")
+        os.environ.update(env)
+        started = time.time()
+        seeded = seed(args.users)
+        took = time.time() - started
+        print(f"storm: bank, exam and {args.users} learners in {took:.0f} s")
+
+        gunicorn_log = (work / "gunicorn.log").open("w")
+        gunicorn = subprocess.Popen(  # noqa: S603
+            [
+                str(VENV_BIN / "gunicorn"),
+                "cms.wsgi",
+                "-w",
+                str(args.workers),
+                "--threads",
+                str(args.threads),
+                "-b",
+                f"127.0.0.1:{args.port}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=gunicorn_log,
+            stderr=subprocess.STDOUT,
+        )
+        host = f"http://127.0.0.1:{args.port}"
+        wait_for(f"{host}/healthz")
+        meter = CpuMeter(gunicorn, args.db)
+
+        # The timeline, in wall-clock seconds (locust reads it from the plan).
+        login_at = time.time() + 5
+        storm_at = login_at + args.users * args.login_gap + 10
+        autosave_until = storm_at + args.autosave_seconds
+        close_at = autosave_until + args.submit_window + 5
+        exam_schedule(seeded["quiz_pk"], open_at=storm_at - 1, close_at=close_at)
+        plan = {
+            "quiz": seeded["quiz"],
+            "usernames": seeded["usernames"],
+            "password": PASSWORD,
+            "login_at": login_at,
+            "login_gap": args.login_gap,
+            "storm_at": storm_at,
+            "autosave_until": autosave_until,
+            "save_every": list(args.save_every),
+            "close_at": close_at,
+            "submit_window": args.submit_window,
+        }
+        plan_path = work / "plan.json"
+        plan_path.write_text(json.dumps(plan), encoding="utf-8")
+        run_time = int(close_at - time.time()) + 60
+        print(
+            f"storm: {args.users} sign-ins over {args.users * args.login_gap:.0f} s, "
+            f"start at +{storm_at - time.time():.0f} s, close at "
+            f"+{close_at - time.time():.0f} s"
+        )
+        locust = subprocess.Popen(  # noqa: S603
+            [
+                str(VENV_BIN / "locust"),
+                "-f",
+                str(ROOT / "benchmarks" / "storm" / "locustfile.py"),
+                "--headless",
+                "--users",
+                str(args.users),
+                "--spawn-rate",
+                str(args.users),
+                "--run-time",
+                f"{run_time}s",
+                "--stop-timeout",
+                "10",
+                "--host",
+                host,
+                "--csv",
+                str(work / "storm"),
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "STORM_PLAN": str(plan_path)},
+        )
+        locust_proc = psutil.Process(locust.pid)
+        for label, at in (
+            ("login_at", login_at),
+            ("storm_at", storm_at),
+            ("autosave_until", autosave_until),
+        ):
+            while time.time() < at and locust.poll() is None:
+                time.sleep(min(0.05, max(at - time.time(), 0)))
+            meter.sample(label)
+        locust_cpu = cpu_seconds([locust_proc])
+        locust.wait()
+        meter.sample("end")
+        locust_cpu = max(locust_cpu, 0)
+
+        endpoints, failures = read_stats(work / "storm")
+        aggregated = endpoints.pop("Aggregated", {})
+        checks = database_check(seeded["quiz_pk"])
+        fired_path = work / "fired.json"
+        fired = json.loads(fired_path.read_text()) if fired_path.exists() else {}
+        errors = sum(s["failures"] for s in endpoints.values())
+        result = {
+            "benchmark": "exam_storm",
+            "database": "postgresql",
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "when": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+            "command": " ".join(
+                ["make bench-storm"] if args.users == 300 else sys.argv
+            ),
+            "users": args.users,
+            "bank_questions": 300,
+            "exam_questions": 20,
+            "server": f"-w {args.workers} --threads {args.threads}",
+            "autosave_seconds": args.autosave_seconds,
+            "save_every_s": list(args.save_every),
+            "submit_window_s": args.submit_window,
+            # Seconds the start burst waited past its planned instant for the
+            # last sign-ins, and how many learners were signed in when it came.
+            "storm_delay_s": round(fired.get("delay_s", -1), 2),
+            "signed_in_at_storm": fired.get("ready"),
+            "endpoints": endpoints,
+            "total_requests": aggregated.get("requests", 0),
+            "errors": errors,
+            "failures": failures,
+            "cpu": phase_cpu(meter, endpoints),
+            "locust_cpu_s_until_submit_phase": round(locust_cpu, 1),
+            "checks": checks,
+            "targets": TARGETS,
+        }
+        result["meets_targets"] = (
+            errors == TARGETS["errors"]
+            and endpoints.get("start", {}).get("p95_ms", 1e9) <= TARGETS["start_p95_ms"]
+            and endpoints.get("answer", {}).get("p95_ms", 1e9)
+            <= TARGETS["answer_p95_ms"]
+            and checks["in_progress"] == 0
+            and checks["attempts"] == checks["learners"] == args.users
+        )
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        if not args.no_record:
+            record(result)
+            print(f"storm: written {RESULTS / 'exam_storm.json'} and results.md")
+        return 0 if result["meets_targets"] else 1
+    finally:
+        for proc in (locust, gunicorn):
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        if "django" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        if not args.keep_db:
+            database_recreate(db_url, args.db, create=False)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
