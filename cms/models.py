@@ -145,3 +145,34 @@ class StandardPage(Page):
 
     class Meta:
         verbose_name = _("standard page")
+
+
+class SearchEntry(models.Model):
+    """A plain-text copy of one published page, for the site search (``/search/``).
+
+    Wagtail's database backend splits text into words at spaces, and Chinese has
+    none, so "廉洁" would never find 《公正廉洁执法》. This table holds each live
+    page's title and text as extracted from its ``search_fields`` and is queried by
+    substring (``cms.search``). Kept in step by receivers on publish, unpublish and
+    delete; ``manage.py rebuild_search_entries`` rebuilds it. docs/search.md.
+    """
+
+    page = models.OneToOneField(
+        "wagtailcore.Page",
+        verbose_name=_("page"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="search_entry",
+    )
+    title = models.CharField(_("title"), max_length=255)
+    text = models.TextField(_("text"), blank=True)
+    # "app_label.modelname" of the specific page class, e.g. "courses.lessonpage".
+    kind = models.CharField(_("kind"), max_length=100, db_index=True)
+    updated_at = models.DateTimeField(_("indexed"), auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+
+    def __str__(self) -> str:
+        return self.title

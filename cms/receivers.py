@@ -1,4 +1,5 @@
-"""Authentication events go to the audit log (allauth and Django both emit them)."""
+"""Authentication events go to the audit log (allauth and Django both emit them);
+published pages go to the search table (cms.search)."""
 
 from allauth.account.signals import password_reset
 from allauth.mfa.signals import authenticator_added, authenticator_removed
@@ -7,10 +8,14 @@ from django.contrib.auth.signals import (
     user_logged_out,
     user_login_failed,
 )
+from django.db.models.signals import post_save
 from django.dispatch import receiver
+from wagtail.models import Page
+from wagtail.signals import page_published, page_unpublished
 
 from cms.audit import audit_record
 from cms.models import AuditEvent
+from cms.search import search_entry_delete, search_entry_update
 
 
 @receiver(user_logged_in)
@@ -70,3 +75,26 @@ def record_mfa_removed(sender, request, user, authenticator, **kwargs):
         detail={"type": authenticator.type},
         request=request,
     )
+
+
+# --- search table (cms.search). A deleted page loses its entry by the foreign key's
+# ON DELETE CASCADE, so no delete receiver is needed.
+
+
+@receiver(page_published)
+def index_published_page(sender, instance, **kwargs):
+    search_entry_update(page=instance)
+
+
+@receiver(page_unpublished)
+def unindex_unpublished_page(sender, instance, **kwargs):
+    search_entry_delete(page_id=instance.pk)
+
+
+@receiver(post_save)
+def index_page_created_live(sender, instance, created, raw=False, **kwargs):
+    """Pages created already live (``add_child`` in seed data, imports, copies)
+    never pass through ``publish()``. Later saves are drafts or the publish
+    itself, handled above."""
+    if created and not raw and isinstance(instance, Page) and instance.live:
+        search_entry_update(page=instance)

@@ -10,6 +10,7 @@ from cms import views
 # Apps above cms plug in by dotted path, so cms never imports them.
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("search/", views.search, name="search"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     # One login for the whole site: Wagtail's own login form would bypass allauth's

@@ -27,6 +27,19 @@ def home_panels(request) -> list[dict]:
                 "icon": "upload",
             },
         ]
+    if user_has_role(user, *MANAGE_ROLES) and user.has_perm("courses.add_assignment"):
+        panels.append(
+            {
+                "order": 25,
+                "title": _("Assign a course"),
+                "text": _(
+                    "Make a course required for people, a unit or an audience, "
+                    "with a due date."
+                ),
+                "url": reverse("training:assign"),
+                "icon": "book",
+            }
+        )
     if user_has_role(user, *VIEW_ROLES):
         panels += [
             {

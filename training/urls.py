@@ -1,6 +1,6 @@
 from django.urls import path
 
-from training import views
+from training import views, views_assign, views_exams
 
 app_name = "training"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("people/export.xlsx", views.people_export, name="people_export"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
     path("units/", views.unit_list, name="unit_list"),
+    path("invitations/<int:quiz_id>/", views_exams.exam_invite, name="exam_invite"),
     path("roster/", views.roster_upload, name="roster_upload"),
     path("roster/template.xlsx", views.roster_template, name="roster_template"),
     path("roster/<int:pk>/", views.roster_import_detail, name="roster_import_detail"),
@@ -17,5 +18,12 @@ urlpatterns = [
         "roster/<int:pk>/status.json",
         views.roster_import_status,
         name="roster_import_status",
+    ),
+    path("assign/", views_assign.assign, name="assign"),
+    path("assign/<int:pk>/", views_assign.assign_status, name="assign_status"),
+    path(
+        "assign/<int:pk>/status.json",
+        views_assign.assign_status_json,
+        name="assign_status_json",
     ),
 ]

@@ -22,6 +22,7 @@ def test_coordinator_gets_people_units_and_roster(client, coordinator):
     assert {
         reverse("training:my_record"),
         reverse("training:roster_upload"),
+        reverse("training:assign"),
         reverse("training:people_list"),
         reverse("training:unit_list"),
     } == urls

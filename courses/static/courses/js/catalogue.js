@@ -11,6 +11,17 @@
     if (!form) {
       return;
     }
+    // Phones: the filters fold away unless one is in use.
+    var disclosure = form.querySelector(".filters-disclosure");
+    if (
+      disclosure &&
+      !disclosure.hasAttribute("data-active") &&
+      window.matchMedia &&
+      window.matchMedia("(max-width: 960px)").matches
+    ) {
+      disclosure.open = false;
+    }
+
     // Keep shared URLs short: leave empty fields and the default sort out.
     form.addEventListener("submit", function () {
       Array.prototype.forEach.call(form.elements, function (field) {
