@@ -1,7 +1,9 @@
 """Run the benchmarks against a fresh database and record the numbers.
 
-Usage: ``make bench`` (PostgreSQL) or ``DATABASE_URL=... python benchmarks/run.py``.
-Each benchmark writes benchmarks/results/<name>.json and a line to results.md.
+Usage: ``make bench`` (PostgreSQL) or ``DATABASE_URL=... python benchmarks/run.py
+[roster exam courses]`` (default: all). Each benchmark writes
+benchmarks/results/<name>.json and a line to results.md. The exam storm (many
+learners over HTTP against gunicorn) is separate: ``make bench-storm``.
 A fresh database named ``<db>_bench`` is created next to the one in DATABASE_URL.
 """
 
@@ -76,7 +78,11 @@ def record(name: str, data: dict) -> None:
     with (RESULTS / "results.md").open("a") as log:
         log.write(
             f"- {data['when']} {name} on {data['database']}: "
-            + ", ".join(f"{k}={v}" for k, v in data.items() if k.endswith("_s"))
+            + ", ".join(
+                f"{k}={v}"
+                for k, v in data.items()
+                if k.endswith(("_s", "_ms", "_queries")) or k == "meets_targets"
+            )
             + "\n"
         )
     print(json.dumps(data, ensure_ascii=False, indent=2))
@@ -86,11 +92,23 @@ def median(values: list[float]) -> float:
     return round(statistics.median(values), 3)
 
 
-def main() -> None:
-    setup_django()
-    from benchmarks import bench_roster_import
+BENCHMARKS = {
+    "roster": "benchmarks.bench_roster_import",
+    "exam": "benchmarks.bench_exam",
+    "courses": "benchmarks.bench_courses",
+}
 
-    bench_roster_import.run(record=record, median=median)
+
+def main() -> None:
+    import importlib
+
+    names = sys.argv[1:] or list(BENCHMARKS)
+    unknown = set(names) - set(BENCHMARKS)
+    if unknown:
+        sys.exit(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    setup_django()
+    for name in names:
+        importlib.import_module(BENCHMARKS[name]).run(record=record, median=median)
 
 
 if __name__ == "__main__":

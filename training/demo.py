@@ -415,6 +415,14 @@ DEMO_LOGINS: tuple[Login, ...] = (
     Login("admin", Role.ADMIN, "SPP", "平台管理员，超级用户"),
 )
 SUPERUSERS = frozenset({"admin"})
+# The demo exam and quiz attempts are made by the people of this subtree (the
+# coordinator's unit), so the coordinator can grade them; ``learner`` sits only the
+# lesson quiz, leaving the exam for the demo.
+EXAM_TAKERS_UNIT = "ZJ-HZ"
+# The coordinator assigns the political rotation course to this unit subtree (the
+# learner's procuratorate); the learner's department gets the overdue assignment.
+COURSE_UNIT = "ZJ-HZ-XH"
+COURSE_DEPARTMENT = "ZJ-HZ-XH-01"
 
 
 # --- pages ---------------------------------------------------------------------------

@@ -29,6 +29,9 @@ ROLE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
             "assessments.grade_attempt",
             "assessments.view_quiz",
             "assessments.add_quizinvitation",
+            "courses.add_assignment",
+            "courses.view_assignment",
+            "courses.view_enrollment",
         ),
     ),
     Role.LEADER: (
@@ -78,6 +81,9 @@ ROLE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
             "assessments.view_quiz",
             "assessments.change_quiz",
             "assessments.add_quizinvitation",
+            "courses.add_assignment",
+            "courses.view_assignment",
+            "courses.view_enrollment",
         ),
     ),
 }

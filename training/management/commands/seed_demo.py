@@ -17,9 +17,13 @@ from django.db import transaction
 from openpyxl import load_workbook
 from wagtail.models import Page, Site
 
+from assessments import demo as assessments_demo
 from cms.models import HomePage, StandardPage
+from cms.search import search_entries_rebuild
+from courses import demo as courses_demo
 from training import demo
 from training.models import OrgUnit, Person, RoleGrant, RosterImport
+from training.selectors import people_visible_to
 from training.services import (
     ROSTER_COLUMNS,
     org_unit_create,
@@ -52,8 +56,12 @@ class Command(BaseCommand):
             self.seed_people()
             self.seed_logins()
             self.seed_pages()
+            self.seed_assessments()
+            self.seed_courses()
+            # Also indexes pages published before the search table existed.
+            search_entries_rebuild()
         self.stdout.write(
-            "Courses, quizzes, programmes, classes and certificates: not seeded yet; "
+            "Programmes, classes and certificates: not seeded yet; "
             "their modules will add them to this command when they are built."
         )
         self.print_summary(time.monotonic() - started)
@@ -218,6 +226,69 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Pages: {len(demo.DEMO_PAGES)} pages under “{root.title}”, "
             f"{created} created."
+        )
+
+    # --- question bank, quizzes and attempts ------------------------------------
+
+    def seed_assessments(self) -> None:
+        User = get_user_model()
+        logins = User.objects.in_bulk(
+            [login.username for login in demo.DEMO_LOGINS], field_name="username"
+        )
+        unit = OrgUnit.objects.get(code=demo.EXAM_TAKERS_UNIT)
+        # Learners under the coordinator's unit, so the coordinator can grade them
+        # and finds the ungraded answer in the grading queue.
+        others = list(
+            User.objects.filter(
+                person__unit__path__startswith=unit.path, is_active=True
+            )
+            .exclude(username__in=logins)
+            .order_by("username")
+        )
+        assessments_demo.seed(
+            editor=logins["editor"],
+            grader=logins["coordinator"],
+            learner=logins["learner"],
+            others=others,
+            stdout=self.stdout,
+        )
+
+    # --- courses, assignments and progress ---------------------------------------
+
+    def seed_courses(self) -> None:
+        User = get_user_model()
+        logins = User.objects.in_bulk(
+            [login.username for login in demo.DEMO_LOGINS], field_name="username"
+        )
+        coordinator = logins["coordinator"]
+        unit = OrgUnit.objects.get(code=demo.COURSE_UNIT)
+        # The coordinator's assignment covers the people of the unit subtree that
+        # the coordinator may manage (courses re-checks the scope).
+        in_scope = people_visible_to(coordinator, manage=True).filter(
+            unit__path__startswith=unit.path, user__is_active=True
+        )
+        other_logins = [u for u in logins if u != "learner"]
+        unit_users = [
+            person.user
+            for person in in_scope.exclude(user__username__in=other_logins).order_by(
+                "user__username"
+            )
+        ]
+        colleagues = [
+            user
+            for user in unit_users
+            if user.username != "learner"
+            and user.person.unit.code == demo.COURSE_DEPARTMENT
+        ]
+        courses_demo.seed(
+            editor=logins["editor"],
+            publisher=logins["admin"],
+            coordinator=coordinator,
+            learner=logins["learner"],
+            unit_label=f"{unit.name}（含下级单位）",
+            unit_users=unit_users,
+            colleagues=colleagues,
+            stdout=self.stdout,
         )
 
     # --- summary -------------------------------------------------------------------
