@@ -18,7 +18,8 @@ def test_body_cache_follows_the_published_revision(client, learner, text_lesson)
     client.force_login(learner)
     assert "严格依法履行法律监督职责" in client.get(text_lesson.url).content.decode()
 
-    text_lesson.body = json.dumps([{"type": "paragraph", "value": "<p>修订后的正文</p>"}])
+    revised = [{"type": "paragraph", "value": "<p>修订后的正文</p>"}]
+    text_lesson.body = json.dumps(revised)
     text_lesson.save_revision().publish()
     body = client.get(text_lesson.url).content.decode()
     assert "修订后的正文" in body
