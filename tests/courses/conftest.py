@@ -17,6 +17,7 @@ from django.db.models import F
 from courses import signals
 from courses.models import CoursePage, LessonPage, LessonProgress
 from courses.services import course_catalogue_ensure
+from tests.factories.pages import home_page_ensure
 
 VIDEO_URL = "https://video.example/lesson.mp4"
 LESSON_TEXT = "<p>检察官应当忠诚、公正、清廉、文明，严格依法履行法律监督职责。</p>"
@@ -64,6 +65,8 @@ def rewind(user, lesson, seconds: float) -> None:
 
 @pytest.fixture
 def catalogue_index(db):
+    # A transactional test run earlier may have flushed the page tree.
+    home_page_ensure()
     return course_catalogue_ensure()
 
 
