@@ -218,6 +218,9 @@ def roster_import_status(request, pk: int):
             "percent": record.percent,
             "processed_rows": record.processed_rows,
             "total_rows": record.total_rows,
+            # The names every task progress page reads (task-progress.js).
+            "processed": record.processed_rows,
+            "total": record.total_rows,
             "error_count": len(record.errors),
             "message": _("Refresh the page to see the result.")
             if record.is_finished

@@ -1,7 +1,9 @@
 /*
- * Course assignment progress: poll the status URL every 1.5 s, update the
- * <progress> bar and its text, and reload once the task has finished so the
- * server renders the result. Same pattern as roster-progress.js.
+ * Progress of a background task (roster import, course assignment …): poll the
+ * status URL of the box marked data-task-progress every 1.5 s, update its
+ * <progress> bar, its status line and its label, and reload the page once the
+ * task has finished so the server renders the result. The status JSON carries
+ * percent, processed, total, status_display and finished.
  */
 (function () {
   "use strict";
@@ -10,19 +12,21 @@
   var MAX_FAILURES = 5;
 
   function start() {
-    var box = document.getElementById("assign-progress");
+    var box = document.querySelector("[data-task-progress]");
     if (!box || !window.fetch) {
       return;
     }
     var url = box.getAttribute("data-status-url");
-    var bar = document.getElementById("assign-progress-bar");
-    var text = document.getElementById("assign-progress-text");
-    var label = document.getElementById("assign-status-label");
+    var bar = box.querySelector("progress");
+    var text = box.querySelector("[role=status]");
+    var label = box.querySelector("[data-status-label]");
     var template = box.getAttribute("data-progress-text") || "{percent}%";
     var failures = 0;
     var lastText = text ? text.textContent : "";
 
     function say(message) {
+      // Only touch the live region when the words change, so screen readers are
+      // not told the same thing every 1.5 seconds.
       if (text && message !== lastText) {
         text.textContent = message;
         lastText = message;
