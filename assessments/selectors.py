@@ -15,16 +15,18 @@ from cms.scope import visible_user_ids
 
 def attempts_visible_to(user, *, grade: bool = False) -> QuerySet[Attempt]:
     """Attempts of the people in ``user``'s scope (training's rule: a role on a unit
-    covers its subtree). Graders also need the ``grade_attempt`` permission."""
+    covers its subtree), never the user's own. Graders also need the
+    ``grade_attempt`` permission."""
     attempts = Attempt.objects.select_related("quiz", "user")
     if not user.is_authenticated:
         return attempts.none()
     perm = "assessments.grade_attempt" if grade else "assessments.view_attempt"
     if not user.has_perm(perm):
         return attempts.none()
-    if grade:
-        # Nobody marks their own paper.
-        attempts = attempts.exclude(user=user)
+    # Nobody marks their own paper, nor reads its marks here: a coordinator or
+    # leader sees their own attempts as a learner, under the quiz's review policy
+    # (the staff screens show per-question marks and scores before it allows).
+    attempts = attempts.exclude(user=user)
     ids = visible_user_ids(user)
     if ids is None:
         return attempts

@@ -8,7 +8,9 @@ rewriting what they saw.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+import functools
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +27,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.log_actions import log
 from wagtail.snippets.views import snippets as snippet_views
+from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from assessments.forms import QuestionForm, QuizForm
@@ -164,6 +167,38 @@ class QuestionIndexView(snippet_views.IndexView):
         ]
 
 
+# Who may open the question chooser: the bank's editors, and whoever edits quizzes
+# (the quiz form picks its fixed questions with it).
+CHOOSER_PERMS = (
+    "assessments.view_question",
+    "assessments.change_question",
+    "assessments.add_quiz",
+    "assessments.change_quiz",
+)
+
+
+def _bank_users_only(view):
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not any(request.user.has_perm(perm) for perm in CHOOSER_PERMS):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+class QuestionChooserViewSet(SnippetChooserViewSet):
+    """Wagtail's choosers check no model permission: without this, any admin user
+    (a coordinator or leader who sits the exams too) could list and search the
+    bank's question texts."""
+
+    def get_urlpatterns(self):
+        patterns = super().get_urlpatterns()
+        for pattern in patterns:
+            pattern.callback = _bank_users_only(pattern.callback)
+        return patterns
+
+
 class QuestionViewSet(SnippetViewSet):
     model = Question
     icon = "help"
@@ -174,6 +209,7 @@ class QuestionViewSet(SnippetViewSet):
     edit_view_class = QuestionEditView
     inspect_view_class = QuestionInspectView
     index_view_class = QuestionIndexView
+    chooser_viewset_class = QuestionChooserViewSet
     inspect_view_enabled = True
     copy_view_enabled = False
     list_per_page = 50

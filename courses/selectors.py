@@ -60,6 +60,14 @@ _ORDERINGS = {
 _CATEGORIES = {value for value, _label in CATEGORY_CHOICES}
 
 
+def _small_id(value: str) -> int | None:
+    """A primary key from the query string, or None. ``isdigit`` alone admits
+    "²" (which ``int`` refuses) and ids too large for the column."""
+    if value.isascii() and value.isdigit() and len(value) <= 9:
+        return int(value) or None
+    return None
+
+
 @dataclass(frozen=True)
 class CatalogueParams:
     subject: int | None = None
@@ -77,7 +85,7 @@ class CatalogueParams:
         duration = query.get("duration", "")
         sort = query.get("sort", "")
         return cls(
-            subject=int(subject) if subject.isdigit() else None,
+            subject=_small_id(subject),
             audience=audience if audience in _CATEGORIES else "",
             duration=duration if duration in DURATION_BANDS else "",
             required=query.get("required", "") in {"1", "on", "true"},

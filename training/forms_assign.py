@@ -253,7 +253,12 @@ class AssignForm(forms.Form):
 
     def people_candidates(self, query: str) -> list[Person]:
         """Search results for the person picker, plus everyone already ticked."""
-        chosen_ids = [v for v in self.data.getlist("people") if str(v).isdigit()]
+        # isdigit alone admits "²" (int() refuses it) and ids that overflow.
+        chosen_ids = [
+            v
+            for v in self.data.getlist("people")
+            if str(v).isascii() and str(v).isdigit() and len(str(v)) <= 18
+        ]
         in_scope = self._people_in_scope()
         chosen = list(in_scope.filter(pk__in=chosen_ids).order_by("employee_no"))
         found: list[Person] = []

@@ -9,6 +9,7 @@ the deadline plus a short grace and anything older than what it already has;
 from __future__ import annotations
 
 import random
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -320,37 +321,69 @@ def attempt_answer_save(
     *, attempt_public_id, user, position: int, response: Any, seq: int, now=None
 ) -> AttemptItem:
     """Save one answer. Two queries on the happy path: read the item with its
-    attempt, then a conditional update that only wins with a newer ``seq``."""
+    attempt, then a conditional update that only wins with a newer ``seq``.
+
+    The read takes a row lock on the attempt (the kind an ordinary UPDATE takes), so
+    a save and a submit of the same attempt queue behind each other: a save either
+    lands before grading reads the answers or finds the attempt submitted.
+    """
     now = now or timezone.now()
     if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
         raise AttemptError(_("The save carries no valid sequence number."))
-    try:
-        item = AttemptItem.objects.select_related("attempt", "version").get(
-            attempt__public_id=attempt_public_id,
-            attempt__user=user,
-            position=position,
+    if not isinstance(position, int) or isinstance(position, bool):
+        raise AttemptError(_("No such question in your attempt."), "not_found")
+    # No savepoint and nothing raised inside the block: inside a caller's
+    # transaction this adds no queries and never poisons it; refusals are raised
+    # once the lock is released.
+    refusal: AttemptError | None = None
+    with transaction.atomic(savepoint=False):
+        item = (
+            AttemptItem.objects.select_related("attempt", "version")
+            .select_for_update(of=("attempt",), no_key=True)
+            .filter(
+                attempt__public_id=_uuid_or_none(attempt_public_id),
+                attempt__user=user,
+                position=position,
+            )
+            .first()
         )
-    except (AttemptItem.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise AttemptError(
-            _("No such question in your attempt."), "not_found"
-        ) from None
-    attempt = item.attempt
-    if attempt.status != Status.IN_PROGRESS:
-        raise AttemptClosed(_("This attempt has been submitted."))
-    if attempt_is_overdue(attempt, now=now):
-        attempt_close(attempt=attempt, closed_by=Attempt.ClosedBy.TIMEOUT, now=now)
+        if item is None:
+            refusal = AttemptError(_("No such question in your attempt."), "not_found")
+        elif item.attempt.status != Status.IN_PROGRESS:
+            refusal = AttemptClosed(_("This attempt has been submitted."))
+        elif not attempt_is_overdue(item.attempt, now=now):
+            refusal = _answer_store(item, response, seq, now)
+    if refusal is not None:
+        raise refusal
+    if attempt_is_overdue(item.attempt, now=now):
+        attempt_close(attempt=item.attempt, closed_by=Attempt.ClosedBy.TIMEOUT, now=now)
         raise AttemptClosed(_("Time is up: the attempt has been closed."))
+    return item
+
+
+def _uuid_or_none(value) -> uuid.UUID | None:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
+def _answer_store(item: AttemptItem, response, seq: int, now) -> AttemptError | None:
+    """Write a checked response if ``seq`` is newer; the refusal otherwise."""
     blank_count = len(item.version.answer or []) if item.qtype == Type.FILL else 0
-    response = response_clean(item, response, blank_count)
+    try:
+        response = response_clean(item, response, blank_count)
+    except AttemptError as error:
+        return error
     updated = AttemptItem.objects.filter(pk=item.pk, seq__lt=seq).update(
         response=response, seq=seq, saved_at=now
     )
     if not updated:
         stale = StaleAnswer(_("A newer answer to this question is already saved."))
         stale.saved_seq = item.seq
-        raise stale
+        return stale
     item.response, item.seq, item.saved_at = response, seq, now
-    return item
+    return None
 
 
 # --- submit and close ------------------------------------------------------------
@@ -486,7 +519,9 @@ def _review_open(when: str, attempt: Attempt, *, attempts_left: bool, now) -> bo
         return True
     quiz = attempt.quiz
     if quiz.close_at:
-        return now >= quiz.close_at
+        # Attempts whose deadline is the close still take answers for GRACE after
+        # it: keys shown at the close itself could be passed to them in time.
+        return now > quiz.close_at + GRACE
     # No closing time: "after close" means once the learner can no longer retake it.
     return not attempts_left
 

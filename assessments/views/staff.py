@@ -92,7 +92,7 @@ def question_preview(request, pk: int):
     number = request.GET.get("version")
     version = (
         versions.filter(number=number).first()
-        if number and number.isdigit()
+        if number and number.isascii() and number.isdigit()
         else question.current
     )
     if version is None:

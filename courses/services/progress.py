@@ -47,6 +47,11 @@ JITTER_SLACK = Decimal("3")
 CONTIGUOUS_SLACK = Decimal("10")
 # A forward move larger than this many times the elapsed time is a seek.
 SEEK_RATE = Decimal("1.5")
+# Largest numbers a heartbeat may carry: ``seq`` is a PositiveIntegerField (a
+# 32-bit integer on PostgreSQL), and a huge position would overflow the Decimal
+# quantize before the video's length is checked.
+MAX_SEQ = 2**31 - 1
+MAX_POSITION = 10**7
 
 
 class ProgressError(Exception):
@@ -89,14 +94,19 @@ def _number(value, name: str) -> Decimal:
         raise ProgressError(
             "bad_" + name, _("%(name)s must be a finite number.") % {"name": name}
         )
-    return Decimal(str(value)).quantize(CENT)
+    return Decimal(str(value))
 
 
 def _parse_beat(position, seq, playing) -> tuple[Decimal, int, bool]:
     position = _number(position, "position")
     if position < 0:
         raise ProgressError("bad_position", _("The position cannot be negative."))
-    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
+    if position > MAX_POSITION:
+        raise ProgressError(
+            "bad_position", _("The position is past the end of the video.")
+        )
+    position = position.quantize(CENT)
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq <= MAX_SEQ:
         raise ProgressError("bad_seq", _("seq must be a positive whole number."))
     if not isinstance(playing, bool):
         raise ProgressError("bad_playing", _("playing must be true or false."))

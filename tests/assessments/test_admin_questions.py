@@ -154,6 +154,17 @@ def test_inspect_lists_versions_with_usage_and_preview_shows_key(
     assert "忠诚、公正、清廉、文明" in html and "qa-right" in html
 
 
+@pytest.mark.parametrize(("number", "status"), [("²", 200), ("9" * 24, 404)])
+def test_preview_of_a_malformed_version_number_is_no_error(
+    client, editor, number, status
+):
+    # "²" passes str.isdigit but not int(): it is no number, so the current version.
+    question = af.question(actor=editor)
+    client.force_login(editor)
+    url = f"{LIST}preview-with-key/{question.pk}/"
+    assert client.get(url, {"version": number}).status_code == status
+
+
 def test_regrade_needs_a_reason_and_rescores(client, editor, learner):
     question = af.question(actor=editor)
     quiz = af.quiz([question])
@@ -212,3 +223,22 @@ def test_exams_menu_is_in_the_admin(client, editor):
     html = client.get("/admin/").content.decode()
     assert "/admin/assessments/questions/" in html
     assert "/admin/assessments/import/" in html
+
+
+def test_question_chooser_is_for_bank_and_quiz_editors_only(
+    client, editor, coordinator, leader
+):
+    # Wagtail's choosers check no permission of their own: question texts are exam
+    # content, not for every admin user (coordinators and leaders sit exams too).
+    af.question(stem="尚未考试的题目")
+    url = "/admin/snippets/choose/assessments/question/"
+    for user in (coordinator, leader):
+        client.force_login(user)
+        for path in (url, url + "results/?q=尚未", url + "chosen/1/"):
+            response = client.get(path)
+            assert response.status_code == 302
+            assert "尚未考试的题目" not in response.content.decode()
+    client.force_login(editor)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "尚未考试的题目" in response.json()["html"]

@@ -30,6 +30,7 @@ from assessments.services import (
     attempt_answer_save,
     attempt_start,
     attempt_submit,
+    review_options,
 )
 from assessments.services.attempts import GRACE, pool_shortfalls
 from tests.factories import UserFactory
@@ -291,6 +292,32 @@ def test_open_window_allows_start(learner, three_questions):
         close_at=now + timedelta(hours=1),
     )
     assert attempt_start(quiz=quiz, user=learner, now=now).pk
+
+
+def test_keys_after_close_wait_for_the_grace_of_open_attempts(learner, people):
+    # An attempt whose deadline is the close still saves answers for GRACE after
+    # it; the keys must not be readable by anyone (and passed on) before then.
+    now = timezone.now()
+    quiz = af.quiz(
+        [af.question()],
+        close_at=now + timedelta(minutes=10),
+        review_answers=Quiz.Review.AFTER_CLOSE,
+    )
+    done = attempt_start(quiz=quiz, user=learner, now=now)
+    done = attempt_submit(attempt_public_id=done.public_id, user=learner, now=now)
+    late = attempt_start(quiz=quiz, user=people["A2"].user, now=now)
+    at_close = quiz.close_at + timedelta(seconds=1)
+    assert not review_options(done, now=at_close).answers
+    attempt_answer_save(
+        attempt_public_id=late.public_id,
+        user=people["A2"].user,
+        position=1,
+        response="A",
+        seq=1,
+        now=at_close,
+    )
+    after_grace = quiz.close_at + GRACE + timedelta(seconds=1)
+    assert review_options(done, now=after_grace).answers
 
 
 def test_quiz_without_questions_is_refused(learner):

@@ -113,6 +113,23 @@ def test_attempt_detail_is_scoped(client, results, coordinator_b, coordinator):
     assert response.status_code == 200
 
 
+def test_own_attempts_stay_out_of_the_staff_screens(client, people, coordinator):
+    # A coordinator who sits an exam whose review policy hides scores must not read
+    # their own per-question marks in the results screen and retake it knowingly.
+    people["A1"].user = coordinator
+    people["A1"].save()
+    quiz = af.quiz(
+        [af.question()],
+        review_score="never",
+        review_correctness="never",
+        max_attempts=3,
+    )
+    own = finished(coordinator, quiz)
+    client.force_login(coordinator)
+    assert own.pk not in pks(client.get(RESULTS))
+    assert client.get(f"{RESULTS}{own.pk}/").status_code in {403, 404}
+
+
 def test_editors_and_learners_see_no_results(client, results, learner, tree):
     from tests.factories import Role, UserFactory, grant
 

@@ -124,6 +124,11 @@ def test_watching_to_ninety_percent_completes_the_lesson(learner, watching):
         ({"position": 10, "seq": 0}, "bad_seq"),
         ({"position": 10, "seq": 1.5}, "bad_seq"),
         ({"position": 10, "seq": 1, "playing": "yes"}, "bad_playing"),
+        # Huge numbers: a 400, not a Decimal overflow or an integer column overflow.
+        ({"position": 1e300, "seq": 1}, "bad_position"),
+        ({"position": 10**30, "seq": 1}, "bad_position"),
+        ({"position": 10, "seq": 2**31}, "bad_seq"),
+        ({"position": 10, "seq": 10**24}, "bad_seq"),
     ],
 )
 def test_forged_or_malformed_beats_are_rejected(

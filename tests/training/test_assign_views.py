@@ -150,6 +150,14 @@ def test_people_search_is_scoped(client, coordinator, course, people):
     assert response.context["preview"] is None
 
 
+@pytest.mark.parametrize("value", ["²", "9" * 24])
+def test_malformed_ticked_person_is_ignored(client, coordinator, course, value):
+    # "²" passes str.isdigit but not int(); a huge id overflows the column.
+    client.force_login(coordinator)
+    response = client.get(ASSIGN, {"course": course.pk, "people": value})
+    assert response.status_code == 200
+
+
 def test_people_target(
     client, coordinator, course, people, django_capture_on_commit_callbacks
 ):
