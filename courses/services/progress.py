@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -179,7 +180,16 @@ def progress_beat(*, user, lesson_id: int, position, seq, playing=True) -> BeatR
         if position - progress.position_seconds > allowance * SEEK_RATE + JITTER_SLACK:
             seek = True
         elif contiguous and gain > 0:
+            # One learner has one pair of eyes: wall time already credited to
+            # another lesson (a second tab playing at the same time) is not
+            # credited again.
+            since = _credited_until(user, progress.last_beat_at)
+            if since > progress.last_beat_at:
+                unclaimed = Decimal(str(max((now - since).total_seconds(), 0)))
+                allowance = min(allowance, unclaimed)
             credited = min(gain, allowance).quantize(CENT)
+    if credited:
+        _credited_until_set(user, now)
     watched = progress.watched_seconds + credited
     furthest += credited
     completed_now = progress.completed_at is None and watched >= (
@@ -216,6 +226,22 @@ def progress_beat(*, user, lesson_id: int, position, seq, playing=True) -> BeatR
         completed=completed_at is not None,
         course_completed=course_completed,
     )
+
+
+def _credit_key(user) -> str:
+    return f"courses:video-credited-until:{user.pk}"
+
+
+def _credited_until(user, default):
+    """Up to when the learner's wall time has been credited to any video (kept in
+    the cache: no query on the hot path; without a cache the lesson's own clock
+    still bounds the credit)."""
+    value = cache.get(_credit_key(user))
+    return value if value is not None else default
+
+
+def _credited_until_set(user, moment) -> None:
+    cache.set(_credit_key(user), moment, timeout=int(max_credit()) * 4 + 60)
 
 
 def progress_read(*, user, lesson_id: int) -> tuple[LessonProgress, bool]:

@@ -12,11 +12,13 @@ import json
 import threading
 
 import pytest
+from django.core.cache import cache
 from django.db.models import F
 
 from courses import signals
 from courses.models import CoursePage, LessonPage, LessonProgress
 from courses.services import course_catalogue_ensure
+from courses.services.progress import _credit_key
 from tests.factories.pages import home_page_ensure
 
 VIDEO_URL = "https://video.example/lesson.mp4"
@@ -61,6 +63,11 @@ def rewind(user, lesson, seconds: float) -> None:
     LessonProgress.objects.filter(user=user, lesson=lesson).update(
         last_beat_at=F("last_beat_at") - delta, started_at=F("started_at") - delta
     )
+    # The learner's "credited until" mark moves back with the clock it came from.
+    key = _credit_key(user)
+    credited_until = cache.get(key)
+    if credited_until is not None:
+        cache.set(key, credited_until - delta)
 
 
 @pytest.fixture

@@ -239,3 +239,17 @@ def test_read_endpoint_too_soon_is_400(learner, course, text_lesson, learner_cli
     response = learner_client.post(reverse("courses:read", args=[text_lesson.pk]))
     assert response.status_code == 400
     assert response.json()["error"] == "too_soon"
+
+
+def test_two_videos_playing_at_once_earn_the_wall_time_once(learner, course, watching):
+    second = make_lesson(course, "第二个视频", blocks=[video_block(100)])
+    lesson_open(user=learner, lesson=second)
+    for lesson in (watching, second):
+        progress_beat(user=learner, lesson_id=lesson.pk, position=0, seq=1)
+        rewind(learner, lesson, 20)
+    first = progress_beat(user=learner, lesson_id=watching.pk, position=20, seq=2)
+    other = progress_beat(user=learner, lesson_id=second.pk, position=20, seq=2)
+    assert first.credited >= Decimal("19.9")
+    # The same 20 seconds were already credited to the first tab.
+    assert other.credited <= Decimal("0.5")
+    assert not other.seek
