@@ -112,42 +112,54 @@ def test_quiz_passed_signal_reaches_courses(learner, catalogue_index, completion
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_last_beats_complete_once(learner, catalogue_index, completions):
+def test_concurrent_last_completions_complete_once(
+    learner, catalogue_index, completions
+):
+    """The video's last beat and the reading lesson's "read" arrive together: both
+    lessons complete, the course completes once. (Two videos finishing together
+    would be two videos playing at once, which earns the wall time only once.)"""
     if connection.vendor != "postgresql":
         pytest.skip("needs real concurrent transactions (PostgreSQL)")
     course = make_course(catalogue_index)
-    first = make_lesson(course, "上", blocks=[video_block(40)])
-    second = make_lesson(course, "下", blocks=[video_block(40)])
+    video = make_lesson(course, "上", blocks=[video_block(40)])
+    reading = make_lesson(course, "下", min_reading_seconds=30)
     enrollment = enrollment_create(user=learner, course=course)
-    for lesson in (first, second):
+    for lesson in (video, reading):
         lesson_open(user=learner, lesson=lesson)
-        progress_beat(user=learner, lesson_id=lesson.pk, position=0, seq=1)
-        rewind(learner, lesson, 20)
-        progress_beat(user=learner, lesson_id=lesson.pk, position=20, seq=2)
-        rewind(learner, lesson, 20)
+    progress_beat(user=learner, lesson_id=video.pk, position=0, seq=1)
+    rewind(learner, video, 20)
+    progress_beat(user=learner, lesson_id=video.pk, position=20, seq=2)
+    rewind(learner, video, 20)
+    rewind(learner, reading, 31)
 
     barrier = threading.Barrier(2)
     results, errors = [], []
 
-    def last_beat(lesson):
+    def finish(complete):
         try:
             barrier.wait(timeout=10)
-            results.append(
-                progress_beat(user=learner, lesson_id=lesson.pk, position=40, seq=3)
-            )
+            results.append(complete())
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=last_beat, args=(x,)) for x in (first, second)]
+    def last_beat():
+        result = progress_beat(user=learner, lesson_id=video.pk, position=40, seq=3)
+        return result.completed, result.course_completed
+
+    def read():
+        progress, course_done = progress_read(user=learner, lesson_id=reading.pk)
+        return progress.completed_at is not None, course_done
+
+    threads = [threading.Thread(target=finish, args=(f,)) for f in (last_beat, read)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert not errors
-    assert all(r.completed for r in results)
-    assert sum(r.course_completed for r in results) == 1
+    assert all(lesson_done for lesson_done, _course in results)
+    assert sum(course_done for _lesson, course_done in results) == 1
     assert len(completions.sent) == 1
     enrollment.refresh_from_db()
     assert enrollment.completed_at is not None
