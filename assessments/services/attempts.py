@@ -39,7 +39,7 @@ Type = Question.Type
 
 # Answers may arrive this long after the deadline (a save sent at 59:59 on a slow
 # line); after it they are refused and the attempt is closed.
-GRACE = timedelta(seconds=getattr(settings, "ASSESSMENTS_GRACE_SECONDS", 30))
+GRACE = timedelta(seconds=settings.ASSESSMENTS_GRACE_SECONDS)
 MAX_TEXT = 5000
 MAX_BLANK = 200
 

@@ -33,7 +33,8 @@ def item_grade(
     """A grader marks one short answer (or changes a mark already given, with a
     reason). Only items of attempts in the grader's scope."""
     item = (
-        AttemptItem.objects.select_for_update()
+        # Lock the item and its attempt only: the quiz stays free for other graders.
+        AttemptItem.objects.select_for_update(of=("self", "attempt"))
         .select_related("attempt__quiz")
         .filter(
             pk=item_id,
@@ -113,10 +114,13 @@ def question_regrade(*, actor, question: Question, reason: str) -> int:
         return 0
     current_keys = sorted(current.option_keys)
     items = list(
-        AttemptItem.objects.select_for_update()
+        # Items and their attempts only, in one fixed order (attempt, item) so a
+        # grader marking an answer of the same attempt waits instead of deadlocking.
+        AttemptItem.objects.select_for_update(of=("self", "attempt"))
         .select_related("attempt__quiz", "version")
         .filter(version__question=question)
         .exclude(attempt__status=Attempt.Status.IN_PROGRESS)
+        .order_by("attempt_id", "pk")
     )
     changed_attempts: dict[int, Attempt] = {}
     changes = []

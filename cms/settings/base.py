@@ -240,6 +240,8 @@ PII_HASH_KEY = os.environ.get("PII_HASH_KEY", "")
 
 # Roster files with more rows than this are imported by a background task.
 ROSTER_IMPORT_SYNC_MAX_ROWS = int(os.environ.get("ROSTER_IMPORT_SYNC_MAX_ROWS", "300"))
+# Exam answers may arrive this many seconds after an attempt's deadline.
+ASSESSMENTS_GRACE_SECONDS = int(os.environ.get("ASSESSMENTS_GRACE_SECONDS", "30"))
 
 # --- Wagtail ---------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "检察教育培训平台"
