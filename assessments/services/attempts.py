@@ -92,6 +92,37 @@ def quiz_check_available(quiz: Quiz, user, *, now=None) -> None:
         raise QuizUnavailable(_("You are not on the list for this exam."))
 
 
+def _pool_bank(slots) -> list[tuple[int, int, int, str, int]]:
+    """(question id, current version id, subject id, type, difficulty) of every
+    question in use that a draw line of ``slots`` could draw. One query for all
+    lines: an exam drawing from several subjects costs the same as one drawing from
+    one (exam starts come all at once)."""
+    subject_ids = {slot.pool_subject_id for slot in slots if slot.is_draw}
+    if not subject_ids:
+        return []
+    return list(
+        Question.objects.filter(
+            subject_id__in=subject_ids,
+            status=Question.Status.IN_USE,
+            current__isnull=False,
+        )
+        .order_by()
+        .values_list("pk", "current_id", "subject_id", "qtype", "difficulty")
+    )
+
+
+def _pool(slot: QuizSlot, bank, *, exclude: set[int]) -> list[tuple[int, int]]:
+    """(question id, version id) of the bank questions ``slot`` draws from."""
+    return [
+        (pk, version_id)
+        for pk, version_id, subject_id, qtype, difficulty in bank
+        if subject_id == slot.pool_subject_id
+        and pk not in exclude
+        and (not slot.pool_qtype or qtype == slot.pool_qtype)
+        and (not slot.pool_difficulty or difficulty == slot.pool_difficulty)
+    ]
+
+
 def _draw(slots: list[QuizSlot]) -> list[tuple[int, Decimal]]:
     """(version id, marks) for each question of a new attempt, in quiz order. Random
     draws never repeat a question already chosen in the same attempt."""
@@ -100,22 +131,7 @@ def _draw(slots: list[QuizSlot]) -> list[tuple[int, Decimal]]:
     # fixed line cannot take its question (and shorten the attempt by one).
     used: set[int] = {slot.question_id for slot in slots if not slot.is_draw}
     placed: set[int] = set()
-    # One query for every pool line: an exam drawing from several subjects costs
-    # the same as one drawing from one (exam starts come all at once).
-    subject_ids = {slot.pool_subject_id for slot in slots if slot.is_draw}
-    bank = (
-        list(
-            Question.objects.filter(
-                subject_id__in=subject_ids,
-                status=Question.Status.IN_USE,
-                current__isnull=False,
-            )
-            .order_by()
-            .values_list("pk", "current_id", "subject_id", "qtype", "difficulty")
-        )
-        if subject_ids
-        else []
-    )
+    bank = _pool_bank(slots)
     for slot in slots:
         if not slot.is_draw:
             if slot.question_id in placed or slot.question.current_id is None:
@@ -123,14 +139,7 @@ def _draw(slots: list[QuizSlot]) -> list[tuple[int, Decimal]]:
             placed.add(slot.question_id)
             chosen.append((slot.question.current_id, slot.marks))
             continue
-        candidates = [
-            (pk, version_id)
-            for pk, version_id, subject_id, qtype, difficulty in bank
-            if subject_id == slot.pool_subject_id
-            and pk not in used
-            and (not slot.pool_qtype or qtype == slot.pool_qtype)
-            and (not slot.pool_difficulty or difficulty == slot.pool_difficulty)
-        ]
+        candidates = _pool(slot, bank, exclude=used)
         if len(candidates) < slot.count:
             raise QuizUnavailable(
                 _(
@@ -158,29 +167,10 @@ def pool_shortfalls(
     """
     if slots is None:
         slots = list(quiz.slots.all())
-    fixed = {slot.question_id for slot in slots if slot.question_id is not None}
-    draws = [slot for slot in slots if slot.question_id is None]
-    subject_ids = {slot.pool_subject_id for slot in draws}
-    bank = list(
-        Question.objects.filter(
-            subject_id__in=subject_ids,
-            status=Question.Status.IN_USE,
-            current__isnull=False,
-        )
-        .order_by()
-        .values_list("pk", "subject_id", "qtype", "difficulty")
-    )
-    pools = [
-        {
-            pk
-            for pk, subject_id, qtype, difficulty in bank
-            if subject_id == slot.pool_subject_id
-            and pk not in fixed
-            and (not slot.pool_qtype or qtype == slot.pool_qtype)
-            and (not slot.pool_difficulty or difficulty == slot.pool_difficulty)
-        }
-        for slot in draws
-    ]
+    fixed = {slot.question_id for slot in slots if not slot.is_draw}
+    draws = [slot for slot in slots if slot.is_draw]
+    bank = _pool_bank(draws)
+    pools = [{pk for pk, _v in _pool(slot, bank, exclude=fixed)} for slot in draws]
     short = []
     for i, slot in enumerate(draws):
         taken_by_others = sum(
