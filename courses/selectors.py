@@ -20,6 +20,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cms.params import query_int
 from cms.scope import visible_user_ids
 from courses.audience import CATEGORY_CHOICES
 from courses.models import (
@@ -61,11 +62,8 @@ _CATEGORIES = {value for value, _label in CATEGORY_CHOICES}
 
 
 def _small_id(value: str) -> int | None:
-    """A primary key from the query string, or None. ``isdigit`` alone admits
-    "²" (which ``int`` refuses) and ids too large for the column."""
-    if value.isascii() and value.isdigit() and len(value) <= 9:
-        return int(value) or None
-    return None
+    """A primary key from the query string, or None (0 is no key)."""
+    return query_int(value) or None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cms.params import query_int
 from courses.models import Assignment, CoursePage
 from courses.selectors_learning import assignable_courses
 from training import selectors
@@ -253,11 +254,10 @@ class AssignForm(forms.Form):
 
     def people_candidates(self, query: str) -> list[Person]:
         """Search results for the person picker, plus everyone already ticked."""
-        # isdigit alone admits "²" (int() refuses it) and ids that overflow.
         chosen_ids = [
             v
             for v in self.data.getlist("people")
-            if str(v).isascii() and str(v).isdigit() and len(str(v)) <= 18
+            if query_int(v, max_digits=18) is not None
         ]
         in_scope = self._people_in_scope()
         chosen = list(in_scope.filter(pk__in=chosen_ids).order_by("employee_no"))
