@@ -1,0 +1,82 @@
+"""The compliance service end to end on small data: credit, reversal, transfer."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from tests.factories.training import credit, make_programme
+from training.models import ComplianceStatus, LedgerEntry, Person
+from training.services.compliance import compliance_recompute, compliance_refresh_person
+from training.services.ledger import ledger_entry_reverse
+
+TODAY = dt.date(2026, 6, 1)
+
+
+@pytest.fixture
+def annual(tree):
+    return make_programme(
+        tree.prov, hours_required=Decimal("90"), days_required=Decimal("12")
+    )
+
+
+def status_of(person, version, today=TODAY):
+    compliance_refresh_person(person_id=person.pk, today=today)
+    return ComplianceStatus.objects.get(
+        person=person, programme=version.programme, cycle_start=dt.date(today.year, 1, 1)
+    )
+
+
+def test_hours_or_days(people, annual):
+    person = people["A1"]
+    row = status_of(person, annual)
+    assert row.status == "in_progress"
+    assert row.missing == {"hours": "90.00", "days": "12.0"}
+    credit(person, "80")
+    credit(person, days="12", on=dt.date(2026, 4, 1))
+    assert status_of(person, annual).status == "compliant"
+
+
+def test_reversal_changes_status_and_keeps_both_entries(people, annual, coordinator):
+    person = people["A1"]
+    entry = credit(person, "95")
+    assert status_of(person, annual).status == "compliant"
+    ledger_entry_reverse(entry=entry, actor=coordinator, reason="重复登记")
+    row = status_of(person, annual)
+    assert row.status == "in_progress"
+    assert row.hours == 0
+    assert LedgerEntry.objects.filter(person=person).count() == 2
+
+
+def test_overdue_after_cycle(people, annual):
+    person = people["A1"]
+    credit(person, "10", on=dt.date(2025, 5, 1))
+    compliance_refresh_person(
+        person_id=person.pk, today=dt.date(2026, 1, 5), days=[dt.date(2025, 5, 1)]
+    )
+    row = ComplianceStatus.objects.get(person=person, cycle_start=dt.date(2025, 1, 1))
+    assert row.status == "overdue"
+    assert row.missing["hours"] == "80.00"
+
+
+def test_transfer_keeps_credit(people, annual, tree):
+    person = people["A1"]
+    credit(person, "50")
+    Person.objects.filter(pk=person.pk).update(unit=tree.b1)
+    row = status_of(person, annual)
+    assert row.hours == Decimal("50")
+    assert row.unit_id == tree.b1.pk
+
+
+def test_bulk_equals_incremental(people, annual):
+    credit(people["A1"], "95")
+    credit(people["B1"], "5")
+    compliance_recompute(today=TODAY)
+    rows = dict(
+        ComplianceStatus.objects.filter(programme=annual.programme).values_list(
+            "person_id", "status"
+        )
+    )
+    assert rows[people["A1"].pk] == "compliant"
+    assert rows[people["B1"].pk] == "in_progress"
+    assert len(rows) == len(people)

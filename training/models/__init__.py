@@ -1,0 +1,50 @@
+"""Training models, one module per area; every public model is re-exported here."""
+
+from training.models.classes import (
+    AttendanceRecord,
+    ClassMember,
+    ClassQuota,
+    ClassSession,
+    TrainingClass,
+)
+from training.models.compliance import ComplianceStatus, Exemption
+from training.models.ledger import (
+    ApprovalDelegation,
+    ExternalEvidence,
+    ExternalRecord,
+    LedgerEntry,
+)
+from training.models.notifications import Notification
+from training.models.org import (
+    GRADE_ONLY_FOR_PROSECUTORS,
+    OrgUnit,
+    Person,
+    RoleGrant,
+    RosterImport,
+)
+from training.models.programmes import Programme, ProgrammeVersion
+from training.models.reports import ProgressReport, ReportSubmission
+
+__all__ = [
+    "GRADE_ONLY_FOR_PROSECUTORS",
+    "ApprovalDelegation",
+    "AttendanceRecord",
+    "ClassMember",
+    "ClassQuota",
+    "ClassSession",
+    "ComplianceStatus",
+    "Exemption",
+    "ExternalEvidence",
+    "ExternalRecord",
+    "LedgerEntry",
+    "Notification",
+    "OrgUnit",
+    "Person",
+    "Programme",
+    "ProgrammeVersion",
+    "ProgressReport",
+    "ReportSubmission",
+    "RoleGrant",
+    "RosterImport",
+    "TrainingClass",
+]

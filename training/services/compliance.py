@@ -1,0 +1,627 @@
+"""Keeping ``ComplianceStatus`` current.
+
+Two paths, one rule engine (``training.rules``):
+
+* ``compliance_refresh_person`` — after one person's ledger, records, exemptions or
+  attributes change: a handful of queries, in the caller's transaction.
+* ``compliance_recompute`` — every person of every published programme, in bulk:
+  the audience, the ledger sums and the upserts are set-based per programme, so
+  300,000 people × 3 programmes take minutes, not hours (``make bench``).
+
+Which cycles are evaluated: the cycle containing today, plus for a person refresh the
+cycles containing the dates that changed (an external record approved late for last
+year updates last year). Event-triggered programmes have one cycle per person: the
+window after the event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from training import rules
+from training.models import (
+    ClassMember,
+    ComplianceStatus,
+    Exemption,
+    ExternalRecord,
+    LedgerEntry,
+    Person,
+    Programme,
+    ProgrammeVersion,
+)
+
+Version = ProgrammeVersion
+
+UPSERT_FIELDS = [
+    "version",
+    "unit",
+    "cycle_end",
+    "due_on",
+    "status",
+    "hours",
+    "days",
+    "online_hours",
+    "centralised_days",
+    "pending_hours",
+    "missing",
+    "met_on",
+    "evaluated_at",
+]
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A published programme version, loaded once and matched in Python."""
+
+    programme_id: int
+    version_id: int
+    effective_from: dt.date
+    cycle: rules.CycleRule
+    requirement: rules.Requirement
+    unit_paths: tuple[str, ...]
+    categories: frozenset[str]
+    grades: frozenset[str]
+    leadership_levels: frozenset[str]
+    quota: str
+    earmarked: bool
+    event_field: str | None
+
+    def matches(self, person: Person, unit_path: str) -> bool:
+        return (
+            person.is_active
+            and any(unit_path.startswith(p) for p in self.unit_paths)
+            and (not self.categories or person.category in self.categories)
+            and (not self.grades or person.grade in self.grades)
+            and (
+                not self.leadership_levels
+                or person.leadership_level in self.leadership_levels
+            )
+            and (
+                not self.quota or person.is_quota == (self.quota == Version.Quota.QUOTA)
+            )
+        )
+
+    def event_date(self, person: Person) -> dt.date | None:
+        return getattr(person, self.event_field) if self.event_field else None
+
+
+def _rule_of(version: ProgrammeVersion) -> Rule:
+    programme = version.programme
+    paths = tuple(u.path for u in version.audience_units.all()) or (
+        programme.owner_unit.path,
+    )
+    return Rule(
+        programme_id=programme.pk,
+        version_id=version.pk,
+        effective_from=version.effective_from,
+        cycle=rules.CycleRule(
+            kind=version.cycle_kind,
+            years=version.cycle_years,
+            anchor_year=version.cycle_anchor_year,
+            window_months=version.window_months,
+            effective_from=version.effective_from,
+            deadline=programme.deadline,
+        ),
+        requirement=rules.Requirement(
+            hours=version.hours_required,
+            days=version.days_required,
+            online_hours=version.online_hours_required,
+            centralised_days=version.centralised_days_required,
+            courses=frozenset(c.pk for c in version.required_courses.all()),
+            quizzes=frozenset(q.pk for q in version.required_quizzes.all()),
+            classes=frozenset(c.pk for c in version.required_classes.all()),
+        ),
+        unit_paths=paths,
+        categories=frozenset(version.categories),
+        grades=frozenset(version.grades),
+        leadership_levels=frozenset(version.leadership_levels),
+        quota=version.quota,
+        earmarked=version.credit_scope == Version.CreditScope.EARMARKED,
+        event_field=Version.EVENT_FIELDS.get(version.trigger_event),
+    )
+
+
+def programme_rules(
+    programme_ids: Iterable[int] | None = None,
+) -> dict[int, list[Rule]]:
+    """Published versions of published programmes, oldest first, by programme."""
+    versions = (
+        ProgrammeVersion.objects.filter(
+            is_published=True, programme__status=Programme.Status.PUBLISHED
+        )
+        .select_related("programme__owner_unit")
+        .prefetch_related(
+            "audience_units", "required_courses", "required_quizzes", "required_classes"
+        )
+        .order_by("programme_id", "effective_from", "number")
+    )
+    if programme_ids is not None:
+        versions = versions.filter(programme_id__in=list(programme_ids))
+    by_programme: dict[int, list[Rule]] = defaultdict(list)
+    for version in versions:
+        by_programme[version.programme_id].append(_rule_of(version))
+    return dict(by_programme)
+
+
+def _in_force(versions: list[Rule], day: dt.date) -> Rule | None:
+    current = None
+    for rule in versions:  # oldest first
+        if rule.effective_from <= day:
+            current = rule
+    return current
+
+
+def _same_periods(a: rules.CycleRule, b: rules.CycleRule) -> bool:
+    return (a.kind, a.years, a.anchor_year) == (b.kind, b.years, b.anchor_year)
+
+
+def cycle_and_rule(
+    versions: list[Rule], day: dt.date, person: Person | None = None
+) -> tuple[rules.Cycle, Rule] | None:
+    """The cycle ``day`` falls in and the version that measures it: the one in force
+    when the cycle began (for an event window, on the event date); a programme first
+    published mid-cycle measures that cycle by its first version."""
+    if not versions:
+        return None
+    first = versions[0]
+    if first.cycle.kind == "event":
+        event = first.event_date(person) if person is not None else None
+        rule = _in_force(versions, event) if event else None
+        if rule is None:
+            return None
+        cycle = rules.cycle_containing(rule.cycle, day, rule.event_date(person))
+        return (cycle, rule) if cycle else None
+    rule = _in_force(versions, day)
+    if rule is None:
+        return None
+    cycle = rules.cycle_containing(rule.cycle, day)
+    if cycle is None:
+        return None
+    at_start = _in_force(versions, cycle.start)
+    if at_start is not None and _same_periods(at_start.cycle, rule.cycle):
+        rule = at_start
+    return cycle, rule
+
+
+# --- one person -----------------------------------------------------------------
+
+
+def _entries(person_id: int, start: dt.date, end: dt.date):
+    return list(
+        LedgerEntry.objects.filter(
+            person_id=person_id, occurred_on__range=(start, end)
+        ).values_list(
+            "occurred_on",
+            "hours",
+            "days",
+            "is_online",
+            "is_centralised",
+            "programme_id",
+        )
+    )
+
+
+def _dated_ids(values) -> list[tuple[int, dt.date]]:
+    return [(pk, timezone.localdate(when)) for pk, when in values if when]
+
+
+def _done_items(person: Person, rules_: list[tuple[rules.Cycle, Rule]]):
+    """(course id, date), (quiz id, date), (class id, date) the person has done, only
+    asked for when a rule requires such items."""
+    from assessments.models import Attempt
+    from courses.models import Enrollment
+
+    wanted = {"courses": set(), "quizzes": set(), "classes": set()}
+    for _cycle, rule in rules_:
+        wanted["courses"] |= rule.requirement.courses
+        wanted["quizzes"] |= rule.requirement.quizzes
+        wanted["classes"] |= rule.requirement.classes
+    done: dict[str, list[tuple[int, dt.date]]] = {k: [] for k in wanted}
+    if wanted["courses"]:
+        done["courses"] = _dated_ids(
+            Enrollment.objects.filter(
+                user_id=person.user_id,
+                course_id__in=wanted["courses"],
+                completed_at__isnull=False,
+            ).values_list("course_id", "completed_at")
+        )
+    if wanted["quizzes"]:
+        done["quizzes"] = _dated_ids(
+            Attempt.objects.filter(
+                user_id=person.user_id, quiz_id__in=wanted["quizzes"], passed=True
+            ).values_list("quiz_id", "graded_at")
+        )
+    if wanted["classes"]:
+        done["classes"] = list(
+            ClassMember.objects.filter(
+                person=person,
+                training_class_id__in=wanted["classes"],
+                result=ClassMember.Result.PASSED,
+            ).values_list("training_class_id", "training_class__ends_on")
+        )
+    return done
+
+
+def _credits_for(
+    cycle: rules.Cycle,
+    rule: Rule,
+    entries,
+    pending,
+    done,
+) -> rules.Credits:
+    counted = (
+        rules.Entry(day, hours, days, online, central)
+        for day, hours, days, online, central, programme_id in entries
+        if not rule.earmarked or programme_id == rule.programme_id
+    )
+    credits = rules.credits_in(counted, cycle)
+    credits.pending_hours = sum(
+        (
+            hours
+            for day, hours, programme_id in pending
+            if cycle.contains(day)
+            and (not rule.earmarked or programme_id == rule.programme_id)
+        ),
+        Decimal(0),
+    )
+    for key in ("courses", "quizzes", "classes"):
+        setattr(
+            credits,
+            key,
+            frozenset(pk for pk, day in done[key] if cycle.contains(day)),
+        )
+    return credits
+
+
+def _status_row(
+    person: Person,
+    cycle: rules.Cycle,
+    rule: Rule,
+    result: rules.Evaluation,
+    credits: rules.Credits,
+    previous: tuple[str, dt.date | None] | None,
+    today: dt.date,
+) -> ComplianceStatus:
+    met_on = None
+    if result.status == rules.COMPLIANT:
+        was = previous if previous and previous[0] == rules.COMPLIANT else None
+        met_on = was[1] if was and was[1] else today
+    return ComplianceStatus(
+        person_id=person.pk,
+        programme_id=rule.programme_id,
+        version_id=rule.version_id,
+        unit_id=person.unit_id,
+        cycle_start=cycle.start,
+        cycle_end=cycle.end,
+        due_on=cycle.due,
+        status=result.status,
+        hours=credits.hours,
+        days=credits.days,
+        online_hours=credits.online_hours,
+        centralised_days=credits.centralised_days,
+        pending_hours=credits.pending_hours,
+        missing=result.missing,
+        met_on=met_on,
+    )
+
+
+def _upsert(rows: list[ComplianceStatus]) -> None:
+    for i in range(0, len(rows), BATCH):
+        ComplianceStatus.objects.bulk_create(
+            rows[i : i + BATCH],
+            update_conflicts=True,
+            unique_fields=["person", "programme", "cycle_start"],
+            update_fields=UPSERT_FIELDS,
+        )
+
+
+@transaction.atomic
+def compliance_refresh_person(
+    *,
+    person_id: int,
+    days: Iterable[dt.date] = (),
+    today: dt.date | None = None,
+    rules_by_programme: dict[int, list[Rule]] | None = None,
+) -> list[ComplianceStatus]:
+    """Re-evaluate one person for the current cycles and those containing ``days``."""
+    today = today or timezone.localdate()
+    person = Person.objects.select_related("unit").get(pk=person_id)
+    if rules_by_programme is None:
+        rules_by_programme = programme_rules()
+    reference_days = {today, *days}
+
+    targets: list[tuple[rules.Cycle, Rule]] = []
+    stale: list[tuple[int, dt.date]] = []  # open cycles the person has left
+    for versions in rules_by_programme.values():
+        seen: set[dt.date] = set()
+        for day in sorted(reference_days):
+            found = cycle_and_rule(versions, day, person)
+            if found is None or found[0].start in seen:
+                continue
+            cycle, rule = found
+            seen.add(cycle.start)
+            if rule.matches(person, person.unit.path):
+                targets.append(found)
+            elif cycle.due >= today:
+                stale.append((rule.programme_id, cycle.start))
+    for programme_id, start in stale:
+        ComplianceStatus.objects.filter(
+            person_id=person.pk, programme_id=programme_id, cycle_start=start
+        ).delete()
+    if not targets:
+        return []
+
+    start = min(c.start for c, _r in targets)
+    end = max(c.due for c, _r in targets)
+    entries = _entries(person.pk, start, end)
+    pending = list(
+        ExternalRecord.objects.filter(
+            person_id=person.pk,
+            status=ExternalRecord.Status.PENDING,
+            ended_on__range=(start, end),
+        ).values_list("ended_on", "hours", "programme_id")
+    )
+    exemptions = defaultdict(list)
+    for programme_id, since, until in Exemption.objects.filter(
+        person_id=person.pk, revoked_at__isnull=True
+    ).values_list("programme_id", "valid_from", "valid_until"):
+        exemptions[programme_id].append((since, until))
+    done = _done_items(person, targets)
+    previous = {
+        (p, s): (st, met)
+        for p, s, st, met in ComplianceStatus.objects.filter(
+            person_id=person.pk
+        ).values_list("programme_id", "cycle_start", "status", "met_on")
+    }
+    rows = []
+    for cycle, rule in targets:
+        credits = _credits_for(cycle, rule, entries, pending, done)
+        exempt = rules.exemption_applies(exemptions[rule.programme_id], cycle, today)
+        result = rules.evaluate(rule.requirement, credits, cycle, today, exempt=exempt)
+        rows.append(
+            _status_row(
+                person,
+                cycle,
+                rule,
+                result,
+                credits,
+                previous.get((rule.programme_id, cycle.start)),
+                today,
+            )
+        )
+    _upsert(rows)
+    return rows
+
+
+def compliance_refresh_people(
+    *, person_ids: Iterable[int], today: dt.date | None = None
+) -> int:
+    """Refresh several people (after a roster import or a unit move), loading the
+    rules once."""
+    loaded = programme_rules()
+    count = 0
+    for person_id in person_ids:
+        compliance_refresh_person(
+            person_id=person_id, today=today, rules_by_programme=loaded
+        )
+        count += 1
+    return count
+
+
+# --- everyone, in bulk ------------------------------------------------------------
+
+
+def audience_queryset(rule: Rule | ProgrammeVersion) -> QuerySet[Person]:
+    """People a rule covers, as SQL (the same test as ``Rule.matches``)."""
+    if isinstance(rule, ProgrammeVersion):
+        rule = _rule_of(rule)
+    paths = Q()
+    for path in rule.unit_paths:
+        paths |= Q(unit__path__startswith=path)
+    people = Person.objects.filter(paths, is_active=True)
+    if rule.categories:
+        people = people.filter(category__in=rule.categories)
+    if rule.grades:
+        people = people.filter(grade__in=rule.grades)
+    if rule.leadership_levels:
+        people = people.filter(leadership_level__in=rule.leadership_levels)
+    if rule.quota:
+        people = people.filter(is_quota=rule.quota == Version.Quota.QUOTA)
+    return people
+
+
+def _sum(value) -> Decimal:
+    return value if value is not None else Decimal(0)
+
+
+def _recompute_fixed_cycle(
+    cycle: rules.Cycle, rule: Rule, today: dt.date, progress: Callable | None
+) -> int:
+    """One programme whose cycle is the same for everyone (year, years, once)."""
+    people = audience_queryset(rule)
+    credit_filter = Q(occurred_on__range=(cycle.start, cycle.due))
+    if rule.earmarked:
+        credit_filter &= Q(programme_id=rule.programme_id)
+    people_ids = people.values("id")
+    sums = {
+        row["person_id"]: row
+        for row in LedgerEntry.objects.filter(credit_filter, person_id__in=people_ids)
+        .values("person_id")
+        .annotate(
+            h=Sum("hours"),
+            d=Sum("days"),
+            oh=Sum("hours", filter=Q(is_online=True)),
+            cd=Sum("days", filter=Q(is_centralised=True)),
+        )
+        .order_by()
+    }
+    pending_filter = Q(
+        status=ExternalRecord.Status.PENDING,
+        ended_on__range=(cycle.start, cycle.due),
+        person_id__in=people_ids,
+    )
+    if rule.earmarked:
+        pending_filter &= Q(programme_id=rule.programme_id)
+    pending = dict(
+        ExternalRecord.objects.filter(pending_filter)
+        .values("person_id")
+        .annotate(h=Sum("hours"))
+        .values_list("person_id", "h")
+        .order_by()
+    )
+    judged = min(today, cycle.due)
+    exempt = set(
+        Exemption.objects.filter(
+            programme_id=rule.programme_id,
+            revoked_at__isnull=True,
+            valid_from__lte=judged,
+            valid_until__gte=judged,
+        ).values_list("person_id", flat=True)
+    )
+    done = _done_items_bulk(rule, cycle, people)
+    previous = {
+        pid: (st, met)
+        for pid, st, met in ComplianceStatus.objects.filter(
+            programme_id=rule.programme_id, cycle_start=cycle.start
+        ).values_list("person_id", "status", "met_on")
+    }
+    audience = list(people.values_list("id", "unit_id").order_by())
+    rows: list[ComplianceStatus] = []
+    written = 0
+    for person_id, unit_id in audience:
+        row = sums.get(person_id)
+        credits = rules.Credits(
+            hours=_sum(row and row["h"]),
+            days=_sum(row and row["d"]),
+            online_hours=_sum(row and row["oh"]),
+            centralised_days=_sum(row and row["cd"]),
+            pending_hours=_sum(pending.get(person_id)),
+            courses=done["courses"].get(person_id, frozenset()),
+            quizzes=done["quizzes"].get(person_id, frozenset()),
+            classes=done["classes"].get(person_id, frozenset()),
+        )
+        result = rules.evaluate(
+            rule.requirement, credits, cycle, today, exempt=person_id in exempt
+        )
+        person = Person(pk=person_id, unit_id=unit_id)
+        rows.append(
+            _status_row(
+                person, cycle, rule, result, credits, previous.get(person_id), today
+            )
+        )
+        if len(rows) >= BATCH:
+            _upsert(rows)
+            written += len(rows)
+            rows = []
+            if progress:
+                progress(written)
+    _upsert(rows)
+    written += len(rows)
+    if progress:
+        progress(written)
+    if cycle.due >= today:
+        # People who left the audience of a running cycle (moved, promoted, retired).
+        ComplianceStatus.objects.filter(
+            programme_id=rule.programme_id, cycle_start=cycle.start
+        ).exclude(person_id__in=people_ids).delete()
+    return written
+
+
+def _done_items_bulk(rule: Rule, cycle: rules.Cycle, people) -> dict:
+    from assessments.models import Attempt
+    from courses.models import Enrollment
+
+    done: dict[str, dict[int, frozenset]] = {
+        "courses": {},
+        "quizzes": {},
+        "classes": {},
+    }
+    start = timezone.make_aware(dt.datetime.combine(cycle.start, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(cycle.due, dt.time.max))
+    sources = {
+        "courses": (
+            rule.requirement.courses,
+            lambda ids: Enrollment.objects.filter(
+                course_id__in=ids,
+                completed_at__range=(start, end),
+                user_id__in=people.values("user_id"),
+            ).values_list("user__person__id", "course_id"),
+        ),
+        "quizzes": (
+            rule.requirement.quizzes,
+            lambda ids: Attempt.objects.filter(
+                quiz_id__in=ids,
+                passed=True,
+                graded_at__range=(start, end),
+                user_id__in=people.values("user_id"),
+            ).values_list("user__person__id", "quiz_id"),
+        ),
+        "classes": (
+            rule.requirement.classes,
+            lambda ids: ClassMember.objects.filter(
+                training_class_id__in=ids,
+                result=ClassMember.Result.PASSED,
+                training_class__ends_on__range=(cycle.start, cycle.due),
+                person_id__in=people.values("id"),
+            ).values_list("person_id", "training_class_id"),
+        ),
+    }
+    for key, (ids, query) in sources.items():
+        if not ids:
+            continue
+        found: dict[int, set] = defaultdict(set)
+        for person_id, item in query(ids):
+            found[person_id].add(item)
+        done[key] = {pid: frozenset(items) for pid, items in found.items()}
+    return done
+
+
+def _recompute_event(versions: list[Rule], today: dt.date) -> int:
+    """Event-triggered programmes: each person has their own window, so the audience
+    is the people whose event happened since the rule took effect, refreshed one by
+    one (they are few: the newly joined, appointed or promoted)."""
+    first = versions[0]
+    people = audience_queryset(versions[-1]).filter(
+        **{f"{first.event_field}__gte": first.effective_from}
+    )
+    loaded = {first.programme_id: versions}
+    count = 0
+    for person_id in people.values_list("id", flat=True).iterator():
+        compliance_refresh_person(
+            person_id=person_id, today=today, rules_by_programme=loaded
+        )
+        count += 1
+    return count
+
+
+def compliance_recompute(
+    *,
+    programme_ids: Iterable[int] | None = None,
+    today: dt.date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[int, int]:
+    """Recompute the current cycle of every published programme (or of some).
+    Returns {programme id: rows written}."""
+    today = today or timezone.localdate()
+    written: dict[int, int] = {}
+    for programme_id, versions in programme_rules(programme_ids).items():
+        if versions[0].cycle.kind == "event":
+            written[programme_id] = _recompute_event(versions, today)
+            continue
+        found = cycle_and_rule(versions, today)
+        if found is None:
+            written[programme_id] = 0
+            continue
+        cycle, rule = found
+        with transaction.atomic():
+            written[programme_id] = _recompute_fixed_cycle(cycle, rule, today, progress)
+    return written
