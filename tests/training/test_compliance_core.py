@@ -23,7 +23,9 @@ def annual(tree):
 def status_of(person, version, today=TODAY):
     compliance_refresh_person(person_id=person.pk, today=today)
     return ComplianceStatus.objects.get(
-        person=person, programme=version.programme, cycle_start=dt.date(today.year, 1, 1)
+        person=person,
+        programme=version.programme,
+        cycle_start=dt.date(today.year, 1, 1),
     )
 
 
