@@ -22,6 +22,7 @@ from training import selectors
 from training.forms import UnitChoiceField
 from training.models import OrgUnit, Person
 from training.services import org_unit_create, org_unit_move
+from training.services.compliance import compliance_people_changed
 
 
 class ScopedPolicy(ModelPermissionPolicy):
@@ -159,6 +160,8 @@ class PersonForm(WagtailAdminModelForm):
             user.full_name = self.cleaned_data["full_name"]
             user.is_active = person.is_active
             user.save(update_fields=["full_name", "is_active"])
+            if self.changed_data:
+                compliance_people_changed([person.pk])
         return person
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from tests.factories.training import credit, make_programme
 from training.models import ComplianceStatus, LedgerEntry, Person
@@ -82,3 +83,46 @@ def test_bulk_equals_incremental(people, annual):
     assert rows[people["A1"].pk] == "compliant"
     assert rows[people["B1"].pk] == "in_progress"
     assert len(rows) == len(people)
+
+
+def test_roster_transfer_refreshes_after_commit(
+    people, annual, tree, superuser, django_capture_on_commit_callbacks
+):
+    from tests.factories import roster_upload
+    from training.services import roster_import_create
+
+    person = people["A1"]
+    credit(person, "30")
+    row = ComplianceStatus.objects.get(person=person, programme=annual.programme)
+    assert row.unit_id == tree.a1.pk
+    upload = roster_upload(
+        [
+            {
+                "工号": person.employee_no,
+                "姓名": person.full_name,
+                "单位代码": "B1",
+                "人员类别": "检察官",
+            }
+        ]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        record = roster_import_create(actor=superuser, uploaded_file=upload)
+    assert record.status == "succeeded", record.errors
+    row.refresh_from_db()
+    assert row.unit_id == tree.b1.pk  # moved with the person, credit kept
+    assert row.hours == Decimal("30")
+
+
+def test_category_change_leaves_a_running_cycle(people, tree):
+    prosecutors = make_programme(
+        tree.prov,
+        name="检察官轮训",
+        days_required=Decimal("5"),
+        categories=["prosecutor"],
+    )
+    person = people["A1"]
+    Person.objects.filter(pk=person.pk).update(category="prosecutor")
+    status_of(person, prosecutors, today=timezone.localdate())
+    Person.objects.filter(pk=person.pk).update(category="clerk")
+    compliance_refresh_person(person_id=person.pk)
+    assert not ComplianceStatus.objects.filter(person=person).exists()

@@ -625,3 +625,24 @@ def compliance_recompute(
         with transaction.atomic():
             written[programme_id] = _recompute_fixed_cycle(cycle, rule, today, progress)
     return written
+
+
+# People whose refresh runs in the request; more go to a background recompute.
+SYNC_REFRESH_MAX = 200
+
+
+def compliance_people_changed(person_ids: Iterable[int] | None) -> None:
+    """After people were added or changed (a transfer, promotion, category change)
+    or units moved (``None``: anyone may be affected): refresh once the change has
+    committed — a few people right away, many by a background recompute."""
+
+    def run() -> None:
+        ids = list(person_ids) if person_ids is not None else None
+        if ids is not None and len(ids) <= SYNC_REFRESH_MAX:
+            compliance_refresh_people(person_ids=ids)
+            return
+        from training.tasks import compliance_recompute_task
+
+        compliance_recompute_task.enqueue()
+
+    transaction.on_commit(run)

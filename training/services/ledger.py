@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -170,6 +171,16 @@ def _quiz_key_prefix(quiz_id: int, user_id: int) -> str:
     return f"quiz:{quiz_id}:{user_id}:"
 
 
+def _attempt_key(quiz_id: int, user_id: int, attempt_id: int) -> str:
+    return f"{_quiz_key_prefix(quiz_id, user_id)}{attempt_id}"
+
+
+def _attempt_entries(key: str):
+    return LedgerEntry.objects.filter(
+        Q(source_key=key) | Q(source_key__startswith=f"{key}:"), source=Source.QUIZ
+    )
+
+
 def _open_quiz_credit(quiz_id: int, user_id: int) -> LedgerEntry | None:
     return (
         LedgerEntry.objects.filter(
@@ -191,13 +202,16 @@ def ledger_credit_quiz(*, attempt, user_id: int, quiz) -> LedgerEntry | None:
     if person is None or _open_quiz_credit(quiz.pk, user_id) is not None:
         return None
     finished = attempt.graded_at or attempt.submitted_at or timezone.now()
+    key = _attempt_key(quiz.pk, user_id, attempt.pk)
+    # Credited before and reversed by a regrade: a new key for the new credit.
+    earlier = _attempt_entries(key).count()
     return ledger_entry_create(
         person=person,
         source=Source.QUIZ,
         title=_("Exam passed: %(title)s") % {"title": quiz.title},
         hours=QUIZ_PASS_HOURS,
         occurred_on=timezone.localdate(finished),
-        source_key=f"{_quiz_key_prefix(quiz.pk, user_id)}{attempt.pk}",
+        source_key=f"{key}:{earlier}" if earlier else key,
     )
 
 
@@ -208,10 +222,8 @@ def ledger_quiz_result_changed(*, attempt, was_passed: bool) -> None:
     if quiz.kind != quiz.Kind.EXAM:
         return
     if was_passed and not attempt.passed:
-        key = f"{_quiz_key_prefix(quiz.pk, attempt.user_id)}{attempt.pk}"
-        entry = LedgerEntry.objects.filter(
-            source_key=key, reversed_by__isnull=True
-        ).first()
+        key = _attempt_key(quiz.pk, attempt.user_id, attempt.pk)
+        entry = _attempt_entries(key).filter(reversed_by__isnull=True).first()
         if entry is None:
             return
         ledger_entry_reverse(

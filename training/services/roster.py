@@ -51,6 +51,7 @@ from training.selectors import (
     scope_paths,
     user_has_role,
 )
+from training.services.compliance import compliance_people_changed
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -135,6 +136,10 @@ PERSON_FIELDS = (
     "post_since",
     "is_active",
 )
+
+
+# Person fields that decide which programmes apply (and event-triggered cycles).
+COMPLIANCE_FIELDS = frozenset(PERSON_FIELDS) - {"position_title"}
 
 
 class FileRejected(Exception):
@@ -519,7 +524,9 @@ def _check_rows(results: list[RowResult], actor) -> dict[str, Person]:
 # --- writing -------------------------------------------------------------------------
 
 
-def _write(results: list[RowResult], existing: dict[str, Person]) -> tuple[int, int]:
+def _write(
+    results: list[RowResult], existing: dict[str, Person]
+) -> tuple[int, int, list[int]]:
     new_rows = [r for r in results if r.values["employee_no"] not in existing]
     update_rows = [r for r in results if r.values["employee_no"] in existing]
 
@@ -551,6 +558,11 @@ def _write(results: list[RowResult], existing: dict[str, Person]) -> tuple[int, 
         _apply(person, r.values)
         people.append(person)
     Person.objects.bulk_create(people, batch_size=1000)
+    created_people = list(
+        Person.objects.filter(
+            employee_no__in=[r.values["employee_no"] for r in new_rows]
+        ).values_list("pk", flat=True)
+    )
 
     changed_people, changed_users = [], []
     person_fields: set[str] = set()
@@ -588,7 +600,11 @@ def _write(results: list[RowResult], existing: dict[str, Person]) -> tuple[int, 
         )
     # "Updated" means really changed: a re-import of the same file reports 0.
     updated = {p.user_id for p in changed_people} | {u.pk for u in changed_users}
-    return len(new_rows), len(updated)
+    # Compliance depends on unit, category, grade, dates…: re-evaluate those people.
+    touched = created_people + [
+        p.pk for p in changed_people if person_fields & COMPLIANCE_FIELDS
+    ]
+    return len(new_rows), len(updated), touched
 
 
 def _apply(person: Person, values: dict[str, Any]) -> set[str]:
@@ -729,7 +745,8 @@ def _run(record: RosterImport, parsed=None) -> RosterImport:
     )
     try:
         with transaction.atomic():
-            created, updated = _write(results, existing)
+            created, updated, touched = _write(results, existing)
+            compliance_people_changed(touched)
             record.status = RosterImport.Status.SUCCEEDED
             record.created_count = created
             record.updated_count = updated

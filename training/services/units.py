@@ -8,6 +8,7 @@ from cms.audit import audit_record
 from cms.models import AuditEvent
 from training.models import OrgUnit
 from training.selectors import unit_in_scope, user_has_role
+from training.services.compliance import compliance_people_changed
 
 
 @transaction.atomic
@@ -56,6 +57,8 @@ def org_unit_move(*, unit: OrgUnit, new_parent: OrgUnit, actor=None) -> OrgUnit:
     old_parent = unit.get_parent()
     unit.move(new_parent, pos="sorted-child")
     unit.refresh_from_db()
+    # Audiences are unit subtrees: who a programme covers may have changed.
+    compliance_people_changed(None)
     audit_record(
         action=AuditEvent.Action.UNIT_MOVED,
         actor=actor,
