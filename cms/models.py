@@ -65,6 +65,10 @@ class AuditEvent(models.Model):
         CORRECTION = "record.correction", _("Correction")
         CERTIFICATE_ISSUED = "certificate.issued", _("Certificate issued")
         CERTIFICATE_REVOKED = "certificate.revoked", _("Certificate revoked")
+        PROGRAMME_PUBLISHED = "programme.published", _("Programme rule published")
+        CLASS_COMPLETED = "class.completed", _("Class completed")
+        REPORT_SUBMITTED = "report.submitted", _("Progress report submitted")
+        REPORT_RETURNED = "report.returned", _("Progress report returned")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -403,15 +403,19 @@ def compliance_refresh_person(
 
 
 def compliance_refresh_people(
-    *, person_ids: Iterable[int], today: dt.date | None = None
+    *,
+    person_ids: Iterable[int],
+    days: Iterable[dt.date] = (),
+    today: dt.date | None = None,
 ) -> int:
     """Refresh several people (after a roster import or a unit move), loading the
     rules once."""
     loaded = programme_rules()
+    days = list(days)
     count = 0
     for person_id in person_ids:
         compliance_refresh_person(
-            person_id=person_id, today=today, rules_by_programme=loaded
+            person_id=person_id, days=days, today=today, rules_by_programme=loaded
         )
         count += 1
     return count
@@ -646,3 +650,13 @@ def compliance_people_changed(person_ids: Iterable[int] | None) -> None:
         compliance_recompute_task.enqueue()
 
     transaction.on_commit(run)
+
+
+def compliance_mark_overdue(*, today: dt.date | None = None) -> int:
+    """Cycles whose due date has passed while still in progress become 未达标. One
+    UPDATE: "in progress" already means something is missing, and nothing can be
+    credited to a cycle after its due date. Run daily before the reminders."""
+    today = today or timezone.localdate()
+    return ComplianceStatus.objects.filter(
+        status=rules.IN_PROGRESS, due_on__lt=today
+    ).update(status=rules.NON_COMPLIANT, evaluated_at=timezone.now())

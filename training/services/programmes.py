@@ -16,6 +16,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.audit import audit_record
+from cms.models import AuditEvent
 from training.models import OrgUnit, Programme, ProgrammeVersion
 from training.selectors import MANAGE_ROLES, scope_paths
 from training.services.compliance import audience_queryset
@@ -185,6 +187,16 @@ def programme_publish(*, version: ProgrammeVersion, actor) -> ProgrammeVersion:
         programme.status = Programme.Status.PUBLISHED
         programme.published_at = timezone.now()
         programme.save(update_fields=["status", "published_at"])
+    audit_record(
+        action=AuditEvent.Action.PROGRAMME_PUBLISHED,
+        actor=actor,
+        target=version,
+        detail={
+            "programme": programme.pk,
+            "version": version.number,
+            "effective_from": version.effective_from.isoformat(),
+        },
+    )
     transaction.on_commit(lambda: compliance_recompute_enqueue([programme.pk]))
     return version
 

@@ -56,13 +56,15 @@ class Command(BaseCommand):
             self.seed_people()
             self.seed_logins()
             self.seed_pages()
+            self.seed_programmes()
             self.seed_assessments()
             self.seed_courses()
+            self.seed_training()
             # Also indexes pages published before the search table existed.
             search_entries_rebuild()
         self.stdout.write(
-            "Programmes, classes and certificates: not seeded yet; "
-            "their modules will add them to this command when they are built."
+            "Certificates: not seeded yet; their module will add them to this "
+            "command when it is built."
         )
         self.print_summary(time.monotonic() - started)
 
@@ -292,6 +294,27 @@ class Command(BaseCommand):
         )
 
     # --- summary -------------------------------------------------------------------
+
+    def seed_programmes(self) -> None:
+        """The national rules, owned by the supreme procuratorate (before any credit
+        is written, so every credit is measured against them)."""
+        from training.national import programmes_national_ensure
+
+        programmes_national_ensure(owner_unit=OrgUnit.objects.get(code="SPP"))
+        self.stdout.write("Programmes: the national training rules are in place.")
+
+    def seed_training(self) -> None:
+        """学时 history, a political rotation class with attendance, external records
+        waiting for approval, exemptions, and progress reports (one late)."""
+        from training.demo_classes import seed_classes
+        from training.demo_ledger import seed_ledger_history
+        from training.demo_records import seed_records
+        from training.demo_reports import seed_reports
+
+        seed_ledger_history(stdout=self.stdout)
+        seed_classes(stdout=self.stdout)
+        seed_records(stdout=self.stdout)
+        seed_reports(stdout=self.stdout)
 
     def print_summary(self, seconds: float) -> None:
         units = OrgUnit.objects.in_bulk(

@@ -29,9 +29,8 @@
       });
     }
 
-    // Close the user menu on Escape or a click elsewhere.
-    var userMenu = document.querySelector("[data-user-menu]");
-    if (userMenu) {
+    // Close the header menus on Escape or a click elsewhere.
+    document.querySelectorAll("[data-user-menu], [data-menu]").forEach(function (userMenu) {
       document.addEventListener("click", function (event) {
         if (userMenu.open && !userMenu.contains(event.target)) {
           userMenu.open = false;
@@ -43,6 +42,23 @@
           userMenu.querySelector("summary").focus();
         }
       });
+    });
+
+    // Unread notifications on the bell: fetched after the page, so no page pays
+    // a query for it and a slow answer never delays the page itself.
+    var bell = document.querySelector("[data-unread-count]");
+    if (bell && window.fetch) {
+      fetch(bell.getAttribute("data-unread-count"), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) {
+          var badge = bell.querySelector(".badge-count");
+          var count = data && (data.unread || data.count || 0);
+          if (badge && count > 0) {
+            badge.textContent = count > 99 ? "99+" : String(count);
+            badge.hidden = false;
+          }
+        })
+        .catch(function () {});
     }
   });
 })();
