@@ -107,7 +107,7 @@ def ledger_entry_reverse(*, entry: LedgerEntry, actor, reason: str) -> LedgerEnt
     """Cancel ``entry`` with a second entry of the negated amounts, dated like the
     original so it cancels in the same cycle. Both stay in the ledger."""
     entry = (
-        LedgerEntry.objects.select_for_update()
+        LedgerEntry.objects.select_for_update(of=("self",))
         .select_related("person__unit")
         .get(pk=entry.pk)
     )
@@ -264,7 +264,8 @@ def approver_unit_for(unit: OrgUnit) -> OrgUnit:
 
 
 def external_record_can_decide(actor, record: ExternalRecord) -> bool:
-    if actor.pk == record.person.user_id:
+    # Four eyes: neither the person nor whoever declared it for them approves it.
+    if actor.pk in (record.person.user_id, record.submitted_by_id):
         return False
     paths = scope_paths(actor, MANAGE_ROLES)
     if paths is None:
@@ -331,7 +332,7 @@ def external_record_decide(
     *, record: ExternalRecord, actor, approve: bool, reason: str = ""
 ) -> ExternalRecord:
     record = (
-        ExternalRecord.objects.select_for_update()
+        ExternalRecord.objects.select_for_update(of=("self",))
         .select_related("person__unit", "programme")
         .get(pk=record.pk)
     )

@@ -1,0 +1,501 @@
+"""External records (外出培训学时申报), approvals, ledger corrections, exemptions (免修)
+and approval delegation. Thin: reads from ``training.services.records`` and the
+selectors, writes through the services, which check permissions themselves."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from training import selectors
+from training.forms_records import (
+    AdjustmentForm,
+    DecisionForm,
+    DelegationForm,
+    ExemptionForm,
+    ExternalRecordForm,
+    ReverseEntryForm,
+    RevokeExemptionForm,
+)
+from training.models import (
+    ComplianceStatus,
+    Exemption,
+    ExternalRecord,
+    LedgerEntry,
+    OrgUnit,
+    Person,
+)
+from training.services import records as record_services
+from training.services.exemptions import (
+    exemption_grant,
+    exemption_revoke,
+    exemptions_of_person,
+)
+from training.services.ledger import (
+    external_record_can_decide,
+    external_record_submit,
+    ledger_entry_create,
+    ledger_entry_reverse,
+)
+
+QUEUE_PAGE_SIZE = 50
+
+
+def _require_manage_role(user) -> None:
+    if not selectors.user_has_role(user, *selectors.MANAGE_ROLES):
+        raise PermissionDenied
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on its field when the form has
+    one, else at the top."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            for error in errors:
+                form.add_error(field if field in form.fields else None, error)
+    else:
+        for error in exc.messages:
+            form.add_error(None, error)
+
+
+def _own_person(user) -> Person | None:
+    return Person.objects.select_related("unit", "user").filter(user=user).first()
+
+
+# --- my records -------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def records_mine(request):
+    person = _own_person(request.user)
+    records = entries = None
+    if person is not None:
+        records = record_services.records_of_person(person=person).annotate(
+            evidence_count=Count("evidence")
+        )
+        entries = Paginator(
+            LedgerEntry.objects.filter(person=person).select_related(
+                "programme", "reverses"
+            ),
+            50,
+        ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "training/records/records_mine.html",
+        {
+            "person": person,
+            "records": records,
+            "entries": entries,
+            "can_approve": selectors.user_has_role(
+                request.user, *selectors.MANAGE_ROLES
+            ),
+        },
+    )
+
+
+def _submit(request, person: Person):
+    if request.method == "POST":
+        form = ExternalRecordForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                record = external_record_submit(
+                    person=person,
+                    actor=request.user,
+                    title=data["title"],
+                    provider=data["provider"],
+                    started_on=data["started_on"],
+                    ended_on=data["ended_on"],
+                    hours=data["hours"],
+                    days=data["days"],
+                    is_centralised=data["is_centralised"],
+                    programme=data["programme"],
+                    note=data["note"],
+                    files=data["files"],
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("The record was submitted and is waiting for approval."),
+                )
+                return redirect("training:record_detail", pk=record.pk)
+    else:
+        form = ExternalRecordForm()
+    return render(
+        request,
+        "training/records/record_form.html",
+        {
+            "form": form,
+            "person": person,
+            "for_other": person.user_id != request.user.pk,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_new(request):
+    person = _own_person(request.user)
+    if person is None:
+        raise PermissionDenied
+    return _submit(request, person)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_new_for_person(request, pk: int):
+    _require_manage_role(request.user)
+    person = selectors.person_get(user=request.user, person_id=pk, manage=True)
+    return _submit(request, person)
+
+
+def _visible_record(request, pk: int) -> ExternalRecord:
+    record = record_services.record_get(user=request.user, record_id=pk)
+    if record is None:
+        raise Http404
+    return record
+
+
+def _detail_context(request, record: ExternalRecord, form=None) -> dict:
+    pending = record.status == ExternalRecord.Status.PENDING
+    return {
+        "record": record,
+        "evidence": list(record.evidence.all()),
+        "can_decide": pending and external_record_can_decide(request.user, record),
+        "can_withdraw": pending
+        and request.user.pk in {record.person.user_id, record.submitted_by_id},
+        "form": form or DecisionForm(),
+        "is_own": record.person.user_id == request.user.pk,
+    }
+
+
+@login_required
+@require_GET
+def record_detail(request, pk: int):
+    record = _visible_record(request, pk)
+    return render(
+        request, "training/records/record_detail.html", _detail_context(request, record)
+    )
+
+
+@login_required
+@require_POST
+def record_decide(request, pk: int):
+    record = _visible_record(request, pk)
+    form = DecisionForm(request.POST)
+    action = request.POST.get("action")
+    if action not in {"approve", "reject"}:
+        raise Http404
+    if form.is_valid():
+        try:
+            record_services.external_record_decide_and_notify(
+                record=record,
+                actor=request.user,
+                approve=action == "approve",
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            if action == "approve":
+                messages.success(request, _("The record was approved."))
+            else:
+                messages.success(request, _("The record was rejected."))
+            return redirect("training:record_approvals")
+    record.refresh_from_db()
+    return render(
+        request,
+        "training/records/record_detail.html",
+        _detail_context(request, record, form),
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def record_withdraw(request, pk: int):
+    record = _visible_record(request, pk)
+    try:
+        record_services.external_record_withdraw(record=record, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("training:record_detail", pk=record.pk)
+    messages.success(request, _("The record was withdrawn."))
+    return redirect("training:records_mine")
+
+
+@login_required
+@require_GET
+def record_evidence(request, pk: int, eid: int):
+    """Evidence is served only through this view, after the scope check; the files
+    are never linked by their media URL."""
+    record = _visible_record(request, pk)
+    evidence = get_object_or_404(record.evidence.all(), pk=eid)
+    content_type = (
+        mimetypes.guess_type(evidence.original_name)[0] or "application/octet-stream"
+    )
+    return FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=content_type,
+    )
+
+
+# --- approvals --------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_approvals(request):
+    _require_manage_role(request.user)
+    if request.method == "POST":
+        ids = [int(v) for v in request.POST.getlist("record") if v.isdigit()]
+        if not ids:
+            messages.error(request, _("Select at least one record to approve."))
+        else:
+            try:
+                count = record_services.external_records_approve_many(
+                    record_ids=ids, actor=request.user
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(
+                    request,
+                    _("%(count)s records were approved.") % {"count": count},
+                )
+        return redirect(request.get_full_path())
+
+    units = selectors.units_visible_to(request.user, manage=True)
+    unit = None
+    unit_id = request.GET.get("unit", "")
+    if unit_id.isdigit():
+        unit = units.filter(pk=int(unit_id)).first()
+    queue = record_services.records_awaiting_decision(
+        user=request.user, unit=unit
+    ).annotate(evidence_count=Count("evidence"))
+    page = Paginator(queue, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "training/records/approvals.html",
+        {
+            "page": page,
+            "units": units.order_by("path"),
+            "unit": unit,
+            "querystring": f"unit={unit.pk}" if unit else "",
+        },
+    )
+
+
+# --- delegation -------------------------------------------------------------------
+
+
+def _approver_units(user):
+    """Units a delegation may point at: any unit in scope or above it."""
+    roots = selectors.scope_paths(user, selectors.MANAGE_ROLES)
+    if roots is None:
+        return OrgUnit.objects.all()
+    ancestors = {
+        root[:i] for root in roots for i in range(OrgUnit.steplen, len(root) + 1)
+    }
+    return OrgUnit.objects.filter(
+        Q(path__in=ancestors) | Q(pk__in=selectors.units_visible_to(user, manage=True))
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_delegation(request):
+    _require_manage_role(request.user)
+    units = selectors.units_visible_to(request.user, manage=True)
+    status = 200
+    if request.method == "POST":
+        form = DelegationForm(
+            request.POST, units=units, approver_units=_approver_units(request.user)
+        )
+        if form.is_valid():
+            try:
+                record_services.approval_delegation_set(
+                    unit=form.cleaned_data["unit"],
+                    approver_unit=form.cleaned_data["approver_unit"],
+                    actor=request.user,
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("The approvals were handed over."))
+                return redirect("training:record_delegation")
+        status = 400
+    else:
+        form = DelegationForm(units=units, approver_units=_approver_units(request.user))
+    return render(
+        request,
+        "training/records/delegation.html",
+        {
+            "form": form,
+            "delegations": record_services.delegations_visible_to(request.user),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def record_delegation_clear(request, unit_pk: int):
+    _require_manage_role(request.user)
+    unit = get_object_or_404(
+        selectors.units_visible_to(request.user, manage=True), pk=unit_pk
+    )
+    record_services.approval_delegation_clear(unit=unit, actor=request.user)
+    messages.success(request, _("Approvals went back to the unit's own coordinators."))
+    return redirect("training:record_delegation")
+
+
+# --- ledger corrections -----------------------------------------------------------
+
+
+def _managed_person(request, pk: int) -> Person:
+    _require_manage_role(request.user)
+    return selectors.person_get(user=request.user, person_id=pk, manage=True)
+
+
+def _ledger_page(request, person: Person, *, status=200, **forms):
+    rows = record_services.ledger_rows(person=person)
+    rows.reverse()  # newest first; the totals still run from the year's start
+    context = {
+        "person": person,
+        "rows": rows,
+        "adjust_form": forms.get("adjust_form") or AdjustmentForm(),
+        "reverse_form": forms.get("reverse_form"),
+        "reverse_entry_id": forms.get("reverse_entry_id"),
+    }
+    return render(
+        request, "training/records/person_ledger.html", context, status=status
+    )
+
+
+@login_required
+@require_GET
+def person_ledger(request, pk: int):
+    return _ledger_page(request, _managed_person(request, pk))
+
+
+@login_required
+@require_POST
+def person_ledger_reverse(request, pk: int, entry_id: int):
+    person = _managed_person(request, pk)
+    entry = get_object_or_404(LedgerEntry, pk=entry_id, person=person)
+    form = ReverseEntryForm(request.POST)
+    if form.is_valid():
+        try:
+            ledger_entry_reverse(
+                entry=entry, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The entry was reversed."))
+            return redirect("training:person_ledger", pk=person.pk)
+    return _ledger_page(
+        request, person, status=400, reverse_form=form, reverse_entry_id=entry.pk
+    )
+
+
+@login_required
+@require_POST
+def person_ledger_adjust(request, pk: int):
+    person = _managed_person(request, pk)
+    form = AdjustmentForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            ledger_entry_create(
+                person=person,
+                source=LedgerEntry.Source.ADJUSTMENT,
+                title=data["title"],
+                occurred_on=data["occurred_on"],
+                hours=data["hours"],
+                days=data["days"],
+                is_centralised=data["is_centralised"],
+                reason=data["reason"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The adjustment was recorded."))
+            return redirect("training:person_ledger", pk=person.pk)
+    return _ledger_page(request, person, status=400, adjust_form=form)
+
+
+# --- exemptions -------------------------------------------------------------------
+
+
+def _exemptions_page(request, person: Person, *, form=None, revoke=None, status=200):
+    return render(
+        request,
+        "training/records/person_exemptions.html",
+        {
+            "person": person,
+            "exemptions": exemptions_of_person(person=person),
+            "form": form or ExemptionForm(),
+            "revoke_form": revoke[1] if revoke else RevokeExemptionForm(),
+            "revoke_id": revoke[0] if revoke else None,
+            "statuses": ComplianceStatus.objects.filter(person=person)
+            .select_related("programme")
+            .order_by("-cycle_start", "programme__name"),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_exemptions(request, pk: int):
+    person = _managed_person(request, pk)
+    if request.method != "POST":
+        return _exemptions_page(request, person)
+    form = ExemptionForm(request.POST)
+    if form.is_valid():
+        try:
+            exemption_grant(person=person, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The exemption was granted."))
+            return redirect("training:person_exemptions", pk=person.pk)
+    return _exemptions_page(request, person, form=form, status=400)
+
+
+@login_required
+@require_POST
+def person_exemption_revoke(request, pk: int, eid: int):
+    person = _managed_person(request, pk)
+    exemption = get_object_or_404(Exemption, pk=eid, person=person)
+    form = RevokeExemptionForm(request.POST)
+    if form.is_valid():
+        try:
+            exemption_revoke(
+                exemption=exemption,
+                actor=request.user,
+                reason=form.cleaned_data["revoke_reason"],
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The exemption was revoked."))
+            return redirect("training:person_exemptions", pk=person.pk)
+    return _exemptions_page(request, person, revoke=(exemption.pk, form), status=400)
