@@ -67,3 +67,45 @@ def credit(
         programme=programme,
         reason="测试" if source == LedgerEntry.Source.ADJUSTMENT else "",
     )
+
+
+def make_class(
+    organiser_unit,
+    *,
+    actor=None,
+    name: str = "政治轮训班",
+    kind: str = "centralised",
+    starts_on: dt.date = dt.date(2026, 5, 11),
+    ends_on: dt.date = dt.date(2026, 5, 15),
+    capacity: int = 30,
+    hours: str = "40",
+    days: str = "5",
+    sessions: int = 0,
+    **fields: Any,
+):
+    """A class built through ``class_create``, with ``sessions`` daily sessions."""
+    from training.services.classes import class_create, class_session_add
+
+    training_class = class_create(
+        actor=actor,
+        organiser_unit=organiser_unit,
+        name=name,
+        kind=kind,
+        place="省检察官学院",
+        starts_on=starts_on,
+        ends_on=ends_on,
+        capacity=capacity,
+        credited_hours=Decimal(hours),
+        credited_days=Decimal(days),
+        **fields,
+    )
+    for index in range(sessions):
+        class_session_add(
+            training_class=training_class,
+            actor=actor,
+            date=starts_on + dt.timedelta(days=index),
+            starts_at=dt.time(9),
+            ends_at=dt.time(12),
+            title=f"第{index + 1}讲",
+        )
+    return training_class
