@@ -17,3 +17,14 @@ def compliance_recompute_task(programme_ids: list[int] | None = None) -> dict:
 
     written = compliance_recompute(programme_ids=programme_ids)
     return {str(k): v for k, v in written.items()}
+
+
+@task()
+def reminders_send_task(today: str | None = None, force_digest: bool = False) -> dict:
+    """Daily reminders and the Monday digest (``today`` as YYYY-MM-DD, optional)."""
+    import datetime as dt
+
+    from training.services.reminders import reminders_send
+
+    day = dt.date.fromisoformat(today) if today else None
+    return reminders_send(today=day, force_digest=force_digest)
