@@ -7,7 +7,7 @@ MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
-APT_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 gettext chromium
+APT_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 gettext chromium poppler-utils
 STAMP := $(VENV)/.installed
 
 .PHONY: help install apt run worker test test-sqlite test-postgres pg-up lint check \

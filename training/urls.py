@@ -1,6 +1,15 @@
 from django.urls import path
 
-from training import views, views_assign, views_exams
+from training import (
+    urls_classes,
+    urls_compliance,
+    urls_programmes,
+    urls_records,
+    urls_reports,
+    views,
+    views_assign,
+    views_exams,
+)
 
 app_name = "training"
 
@@ -27,3 +36,8 @@ urlpatterns = [
         name="assign_status_json",
     ),
 ]
+urlpatterns += urls_compliance.urlpatterns
+urlpatterns += urls_records.urlpatterns
+urlpatterns += urls_reports.urlpatterns
+urlpatterns += urls_classes.urlpatterns
+urlpatterns += urls_programmes.urlpatterns
