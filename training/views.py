@@ -1,28 +1,23 @@
 """Pages for coordinators and leaders: people, units, roster import. Thin: every
 query comes from training.selectors, every write from training.services."""
 
-import io
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from cms.audit import audit_record
 from cms.models import AuditEvent
+from cms.xlsx import XLSX_CONTENT_TYPE as XLSX
+from cms.xlsx import sheet_with_header, xlsx_response
 from training import selectors, services
 from training.forms import PeopleFilterForm, RosterUploadForm
 from training.models import Person, RosterImport
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require_view_role(user) -> None:
@@ -117,20 +112,11 @@ def people_export(request):
     _require_view_role(request.user)
     _form, people = _filtered_people(request)
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("人员名册")
-    ws.freeze_panes = "A2"
-    header = []
-    for title, _getter in EXPORT_COLUMNS:
-        cell = WriteOnlyCell(ws, value=title)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    ws.append(header)
+    ws = sheet_with_header(wb, "人员名册", [title for title, _get in EXPORT_COLUMNS])
     count = 0
     for person in people.iterator(chunk_size=2000):
         ws.append([getter(person) for _title, getter in EXPORT_COLUMNS])
         count += 1
-    buffer = io.BytesIO()
-    wb.save(buffer)
     audit_record(
         action=AuditEvent.Action.EXPORT,
         actor=request.user,
@@ -138,14 +124,7 @@ def people_export(request):
         detail={"rows": count, "filters": request.GET.dict()},
         request=request,
     )
-    buffer.seek(0)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return FileResponse(
-        buffer,
-        as_attachment=True,
-        filename=f"people-{stamp}.xlsx",
-        content_type=XLSX,
-    )
+    return xlsx_response(wb, "people")
 
 
 @login_required

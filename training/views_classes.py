@@ -7,24 +7,21 @@ scoped), writes go through its services, which check permissions once more.
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from cms.audit import audit_record
 from cms.models import AuditEvent
+from cms.xlsx import XLSX_CONTENT_TYPE as XLSX
+from cms.xlsx import sheet_with_header, xlsx_response
 from training import selectors
 from training.forms_classes import (
     AttendanceImportForm,
@@ -35,7 +32,6 @@ from training.forms_classes import (
 from training.models import AttendanceRecord, ClassMember, Person
 from training.services import classes as svc
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOMINATE_SEARCH_LIMIT = 30
 
 
@@ -468,10 +464,9 @@ def class_roster_export(request, pk: int):
         )
     }
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("学员名单")
     header = ["工号", "姓名", "单位", "状态", "出勤率(%)", "结果", "说明"]
     header += [f"{s.date.isoformat()} {s.title}" for s in sessions]
-    ws.append([_bold(ws, h) for h in header])
+    ws = sheet_with_header(wb, "学员名单", header)
     names = {v: k for k, v in svc.STATUS_LABELS.items()}
     for member in roster:
         row = [
@@ -492,8 +487,6 @@ def class_roster_export(request, pk: int):
             else:
                 row.append(names[record.status])
         ws.append(row)
-    buffer = io.BytesIO()
-    wb.save(buffer)
     audit_record(
         action=AuditEvent.Action.EXPORT,
         actor=user,
@@ -501,20 +494,7 @@ def class_roster_export(request, pk: int):
         detail={"rows": len(roster), "export": "class_roster"},
         request=request,
     )
-    buffer.seek(0)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return FileResponse(
-        buffer,
-        as_attachment=True,
-        filename=f"class-{training_class.pk}-roster-{stamp}.xlsx",
-        content_type=XLSX,
-    )
-
-
-def _bold(ws, value):
-    cell = WriteOnlyCell(ws, value=value)
-    cell.font = Font(bold=True)
-    return cell
+    return xlsx_response(wb, f"class-{training_class.pk}-roster")
 
 
 # --- learners -----------------------------------------------------------------

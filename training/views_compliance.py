@@ -6,30 +6,26 @@ coordinator or leader, the annual evaluation (考评) and the personal training 
 
 from __future__ import annotations
 
-import io
-
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from cms.audit import audit_record
 from cms.models import AuditEvent
 from cms.pdf import PDF_CONTENT_TYPE, render_pdf
+from cms.xlsx import sheet_with_header, xlsx_response
 from training import selectors
 from training import selectors_compliance as compliance
 from training.forms import UnitChoiceField
 from training.models import OrgUnit, Person
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_CHUNK = 2000
 
 
@@ -165,25 +161,6 @@ def evaluation(request):
     )
 
 
-def _bold_header(ws, titles) -> None:
-    ws.freeze_panes = "A2"
-    header = []
-    for title in titles:
-        cell = WriteOnlyCell(ws, value=title)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    ws.append(header)
-
-
-def _xlsx_response(wb: Workbook, filename: str) -> FileResponse:
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    buffer.seek(0)
-    return FileResponse(
-        buffer, as_attachment=True, filename=filename, content_type=XLSX
-    )
-
-
 EVALUATION_HEADERS = (
     "工号",
     "姓名",
@@ -202,8 +179,7 @@ def evaluation_export(request):
     if people is None:
         return redirect(f"{reverse('training:evaluation')}?{request.GET.urlencode()}")
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(f"{year}年度考评")
-    _bold_header(ws, EVALUATION_HEADERS)
+    ws = sheet_with_header(wb, f"{year}年度考评", EVALUATION_HEADERS)
     count = 0
     chunk: list[Person] = []
 
@@ -236,8 +212,7 @@ def evaluation_export(request):
         detail={"rows": count, "filters": request.GET.dict()},
         request=request,
     )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return _xlsx_response(wb, f"evaluation-{year}-{stamp}.xlsx")
+    return xlsx_response(wb, f"evaluation-{year}")
 
 
 # --- personal training record --------------------------------------------------------
@@ -320,8 +295,7 @@ def _record_xlsx(request, person: Person | None, *, is_me: bool):
         raise PermissionDenied
     record = compliance.personal_record(person=person)
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("学时记录")
-    _bold_header(ws, RECORD_ENTRY_HEADERS)
+    ws = sheet_with_header(wb, "学时记录", RECORD_ENTRY_HEADERS)
     for year in record["years"]:
         for e in year["entries"]:
             ws.append(
@@ -338,12 +312,10 @@ def _record_xlsx(request, person: Person | None, *, is_me: bool):
                     e.reason,
                 ]
             )
-    ws = wb.create_sheet("年度合计")
-    _bold_header(ws, RECORD_YEAR_HEADERS)
+    ws = sheet_with_header(wb, "年度合计", RECORD_YEAR_HEADERS)
     for year in record["years"]:
         ws.append([year["year"], year["hours"], year["days"], year["online_hours"]])
-    ws = wb.create_sheet("达标情况")
-    _bold_header(ws, RECORD_COMPLIANCE_HEADERS)
+    ws = sheet_with_header(wb, "达标情况", RECORD_COMPLIANCE_HEADERS)
     for year in record["years"]:
         for s in year["compliance"]:
             ws.append(
@@ -358,8 +330,7 @@ def _record_xlsx(request, person: Person | None, *, is_me: bool):
                     s.online_hours,
                 ]
             )
-    ws = wb.create_sheet("培训班")
-    _bold_header(ws, RECORD_CLASS_HEADERS)
+    ws = sheet_with_header(wb, "培训班", RECORD_CLASS_HEADERS)
     for year in record["years"]:
         for m in year["classes"]:
             ws.append(
@@ -372,7 +343,7 @@ def _record_xlsx(request, person: Person | None, *, is_me: bool):
                 ]
             )
     _audit_record_export(request, person, "xlsx")
-    return _xlsx_response(wb, f"training-record-{person.employee_no}.xlsx")
+    return xlsx_response(wb, f"training-record-{person.employee_no}")
 
 
 _RECORD_FORMATS = {"html": _record_html, "pdf": _record_pdf, "xlsx": _record_xlsx}

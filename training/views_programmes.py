@@ -5,7 +5,6 @@ read. Writes go through training.services.programmes."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 from decimal import Decimal
 
 from django.contrib import messages
@@ -15,18 +14,17 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Prefetch, QuerySet
 from django.forms.models import model_to_dict
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from cms.audit import audit_record
 from cms.models import AuditEvent
+from cms.xlsx import sheet_with_header, xlsx_response
 from training import rules, selectors
 from training.forms_programmes import (
     PROGRAMME_FIELDS,
@@ -49,7 +47,6 @@ from training.services.programmes import (
     programme_version_update,
 )
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Version = ProgrammeVersion
 Status = ComplianceStatus.Status
 PAGE_SIZE = 50
@@ -582,14 +579,7 @@ def programme_people_export(request, pk: int):
     rows, status = _people_rows(request, programme)
     names = _required_names(programme)
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("达标情况")
-    ws.freeze_panes = "A2"
-    header = []
-    for title in EXPORT_HEADERS:
-        cell = WriteOnlyCell(ws, value=title)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    ws.append(header)
+    ws = sheet_with_header(wb, "达标情况", EXPORT_HEADERS)
     count = 0
     for row in rows.iterator(chunk_size=2000):
         ws.append(
@@ -608,8 +598,6 @@ def programme_people_export(request, pk: int):
             ]
         )
         count += 1
-    buffer = io.BytesIO()
-    wb.save(buffer)
     audit_record(
         action=AuditEvent.Action.EXPORT,
         actor=request.user,
@@ -617,11 +605,4 @@ def programme_people_export(request, pk: int):
         detail={"rows": count, "status": status, "what": "programme compliance"},
         request=request,
     )
-    buffer.seek(0)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return FileResponse(
-        buffer,
-        as_attachment=True,
-        filename=f"programme-{programme.pk}-{stamp}.xlsx",
-        content_type=XLSX,
-    )
+    return xlsx_response(wb, f"programme-{programme.pk}")

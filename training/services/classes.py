@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import zipfile
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -30,13 +29,13 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
 
 from assessments.models import Attempt
 from cms.audit import audit_record
 from cms.models import AuditEvent
+from cms.xlsx import WorkbookUnreadable, open_workbook
 from training.models import (
     AttendanceRecord,
     ClassMember,
@@ -705,15 +704,8 @@ def attendance_template_workbook(training_class: TrainingClass) -> bytes:
 
 def _import_rows(file) -> list[tuple[int, dict[str, Any]]]:
     try:
-        wb = load_workbook(file, read_only=True, data_only=True)
-    except (
-        InvalidFileException,
-        zipfile.BadZipFile,
-        KeyError,
-        OSError,
-        ValueError,
-        EOFError,
-    ) as exc:
+        wb = open_workbook(file)
+    except WorkbookUnreadable as exc:
         raise AttendanceImportError(
             [
                 {

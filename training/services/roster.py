@@ -15,7 +15,6 @@ import datetime as dt
 import io
 import logging
 import re
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,12 +27,12 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 
 from cms.audit import audit_record
 from cms.models import AuditEvent
+from cms.xlsx import WorkbookUnreadable, open_workbook
 from training.identity import (
     national_id_hash,
     national_id_is_valid,
@@ -218,15 +217,8 @@ def _text(value: Any) -> str:
 
 def _read_rows(path_or_file) -> tuple[list[Column | None], list[tuple[int, tuple]]]:
     try:
-        wb = load_workbook(path_or_file, read_only=True, data_only=True)
-    except (
-        InvalidFileException,
-        zipfile.BadZipFile,
-        KeyError,
-        OSError,
-        ValueError,
-        EOFError,
-    ) as exc:
+        wb = open_workbook(path_or_file)
+    except WorkbookUnreadable as exc:
         raise FileRejected(_("The file is not a valid XLSX workbook.")) from exc
     try:
         ws = wb.worksheets[0]
