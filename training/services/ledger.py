@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cms.audit import audit_record
 from cms.models import AuditEvent
@@ -147,6 +149,13 @@ def ledger_entry_reverse(*, entry: LedgerEntry, actor, reason: str) -> LedgerEnt
 # --- Online credit (from the courses and assessments signals) -------------------
 
 
+def _title(template: str, name: str) -> str:
+    """Ledger titles are stored once, in the site's language, whatever language
+    the learner who triggered the credit happened to be browsing in."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return translation.gettext(template) % {"title": name}
+
+
 def _person_of(user_id: int) -> Person | None:
     return Person.objects.filter(user_id=user_id).select_related("unit").first()
 
@@ -160,7 +169,7 @@ def ledger_credit_course(
     return ledger_entry_create(
         person=person,
         source=Source.COURSE,
-        title=_("Course: %(title)s") % {"title": course.title},
+        title=_title(gettext_noop("Course: %(title)s"), course.title),
         hours=credit_hours,
         occurred_on=timezone.localdate(completed_at),
         source_key=f"enrollment:{enrollment_id}",
@@ -208,7 +217,7 @@ def ledger_credit_quiz(*, attempt, user_id: int, quiz) -> LedgerEntry | None:
     return ledger_entry_create(
         person=person,
         source=Source.QUIZ,
-        title=_("Exam passed: %(title)s") % {"title": quiz.title},
+        title=_title(gettext_noop("Exam passed: %(title)s"), quiz.title),
         hours=QUIZ_PASS_HOURS,
         occurred_on=timezone.localdate(finished),
         source_key=f"{key}:{earlier}" if earlier else key,
