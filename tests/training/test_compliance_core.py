@@ -126,3 +126,26 @@ def test_category_change_leaves_a_running_cycle(people, tree):
     Person.objects.filter(pk=person.pk).update(category="clerk")
     compliance_refresh_person(person_id=person.pk)
     assert not ComplianceStatus.objects.filter(person=person).exists()
+
+
+def test_one_credit_refreshes_in_few_queries(
+    people, annual, django_assert_max_num_queries
+):
+    """The incremental path: the rules come from the cache, nothing is deleted that
+    was never there; insert, read back the person's ledger and upsert."""
+    person = people["A1"]
+    credit(person, "1")  # warms the rules cache
+    with django_assert_max_num_queries(10):
+        credit(person, "2", on=dt.date(2026, 3, 2))
+
+
+def test_publishing_a_rule_reaches_cached_rules(people, annual, tree):
+    person = people["A1"]
+    credit(person, "1")
+    online = make_programme(
+        tree.prov, name="年度网络学习", online_hours_required=Decimal("50")
+    )
+    credit(person, "1", on=dt.date(2026, 3, 2))
+    assert ComplianceStatus.objects.filter(
+        person=person, programme=online.programme
+    ).exists()

@@ -22,8 +22,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from training import rules
@@ -130,10 +131,37 @@ def _rule_of(version: ProgrammeVersion) -> Rule:
     )
 
 
+RULES_CACHE_KEY = "training:programme-rules"
+RULES_CACHE_SECONDS = 300
+
+
+def programme_rules_changed() -> None:
+    """Forget the cached rules (after a publish or an archive): now, for the rest of
+    this transaction, and again at commit, in case another process cached the old
+    rules meanwhile."""
+    cache.delete(RULES_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(RULES_CACHE_KEY))
+
+
 def programme_rules(
     programme_ids: Iterable[int] | None = None,
 ) -> dict[int, list[Rule]]:
-    """Published versions of published programmes, oldest first, by programme."""
+    """Published versions of published programmes, oldest first, by programme.
+
+    All of them are cached for a few minutes (they change when a rule is published
+    or a programme archived, which clears the cache): every credit re-evaluates its
+    person against them, and loading them is five queries."""
+    if programme_ids is None:
+        cached = cache.get(RULES_CACHE_KEY)
+        if cached is not None:
+            return cached
+        loaded = _load_rules(None)
+        cache.set(RULES_CACHE_KEY, loaded, RULES_CACHE_SECONDS)
+        return loaded
+    return _load_rules(programme_ids)
+
+
+def _load_rules(programme_ids: Iterable[int] | None) -> dict[int, list[Rule]]:
     versions = (
         ProgrammeVersion.objects.filter(
             is_published=True, programme__status=Programme.Status.PUBLISHED
@@ -324,7 +352,7 @@ def _upsert(rows: list[ComplianceStatus]) -> None:
         )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def compliance_refresh_person(
     *,
     person_id: int,
@@ -338,6 +366,12 @@ def compliance_refresh_person(
     if rules_by_programme is None:
         rules_by_programme = programme_rules()
     reference_days = {today, *days}
+    previous = {
+        (p, s): (st, met)
+        for p, s, st, met in ComplianceStatus.objects.filter(
+            person_id=person.pk
+        ).values_list("programme_id", "cycle_start", "status", "met_on")
+    }
 
     targets: list[tuple[rules.Cycle, Rule]] = []
     stale: list[tuple[int, dt.date]] = []  # open cycles the person has left
@@ -351,7 +385,7 @@ def compliance_refresh_person(
             seen.add(cycle.start)
             if rule.matches(person, person.unit.path):
                 targets.append(found)
-            elif cycle.due >= today:
+            elif cycle.due >= today and (rule.programme_id, cycle.start) in previous:
                 stale.append((rule.programme_id, cycle.start))
     for programme_id, start in stale:
         ComplianceStatus.objects.filter(
@@ -376,12 +410,6 @@ def compliance_refresh_person(
     ).values_list("programme_id", "valid_from", "valid_until"):
         exemptions[programme_id].append((since, until))
     done = _done_items(person, targets)
-    previous = {
-        (p, s): (st, met)
-        for p, s, st, met in ComplianceStatus.objects.filter(
-            person_id=person.pk
-        ).values_list("programme_id", "cycle_start", "status", "met_on")
-    }
     rows = []
     for cycle, rule in targets:
         credits = _credits_for(cycle, rule, entries, pending, done)
@@ -534,9 +562,10 @@ def _recompute_fixed_cycle(
         progress(written)
     if cycle.due >= today:
         # People who left the audience of a running cycle (moved, promoted, retired).
+        # An anti-join: NOT IN over 300,000 ids is quadratic on PostgreSQL.
         ComplianceStatus.objects.filter(
             programme_id=rule.programme_id, cycle_start=cycle.start
-        ).exclude(person_id__in=people_ids).delete()
+        ).exclude(Exists(people.filter(pk=OuterRef("person_id")))).delete()
     return written
 
 

@@ -78,7 +78,13 @@ def ledger_entry_create(
         evidence=evidence,
         created_by=actor,
     )
-    entry.full_clean()
+    # The related rows were passed in as objects and the key was checked above:
+    # validate the values without a query per foreign key and unique field.
+    entry.full_clean(
+        exclude=["person", "programme", "created_by", "reverses"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     entry.save()
     if source == Source.ADJUSTMENT:
         audit_record(

@@ -20,7 +20,7 @@ from cms.audit import audit_record
 from cms.models import AuditEvent
 from training.models import OrgUnit, Programme, ProgrammeVersion
 from training.selectors import MANAGE_ROLES, scope_paths
-from training.services.compliance import audience_queryset
+from training.services.compliance import audience_queryset, programme_rules_changed
 
 M2M_FIELDS = (
     "audience_units",
@@ -197,6 +197,7 @@ def programme_publish(*, version: ProgrammeVersion, actor) -> ProgrammeVersion:
             "effective_from": version.effective_from.isoformat(),
         },
     )
+    programme_rules_changed()
     transaction.on_commit(lambda: compliance_recompute_enqueue([programme.pk]))
     return version
 
@@ -207,6 +208,7 @@ def programme_archive(*, programme: Programme, actor) -> Programme:
     _require_owner_scope(actor, programme.owner_unit)
     programme.status = Programme.Status.ARCHIVED
     programme.save(update_fields=["status"])
+    programme_rules_changed()
     return programme
 
 
