@@ -198,16 +198,30 @@ def compliance_explanations(
                 "totals": totals,
                 "progress": progress,
                 "missing": rules.missing_phrases(row.missing or {}, names=names),
+                # External records never count as online 学时: a rule that asks
+                # for nothing else has nothing waiting on them.
                 "pending": [
                     r
                     for r in pending
                     if r.person_id == row.person_id
                     and _counts_for(row, r.programme_id, r.ended_on)
+                    and _offline_counts(row.version)
                 ],
                 "exemption": exemption,
             }
         )
     return explained
+
+
+def _offline_counts(version) -> bool:
+    return any(
+        value is not None
+        for value in (
+            version.hours_required,
+            version.days_required,
+            version.centralised_days_required,
+        )
+    )
 
 
 def compliance_explain(

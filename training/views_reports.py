@@ -221,7 +221,9 @@ def _parse_overview_query(request, user) -> tuple[OrgUnit, str, dt.date]:
     try:
         day = dt.date.fromisoformat(request.GET.get("start", ""))
     except ValueError:
-        day = timezone.localdate()
+        # By default the last period that has ended: the one reports are due for.
+        current, _end = svc.report_period_bounds(period, timezone.localdate())
+        day = current - dt.timedelta(days=1)
     return unit, period, day
 
 
