@@ -8,7 +8,6 @@ form edits one draft rule; the views hand its cleaned data to the services.
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Quiz
@@ -16,6 +15,7 @@ from courses.models import CoursePage
 from training import selectors
 from training.forms import UnitChoiceField
 from training.models import OrgUnit, Person, Programme, ProgrammeVersion, TrainingClass
+from training.selectors_programmes import related_units_q
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -88,6 +88,25 @@ class ProgrammeForm(forms.ModelForm):
         self.fields["owner_unit"].queryset = selectors.units_visible_to(
             actor, manage=True
         ).order_by("path")
+
+
+class ProgrammeEditForm(forms.ModelForm):
+    """The particulars that may change after creation (not the owner or the kind)."""
+
+    class Meta:
+        model = Programme
+        fields = [
+            "name",
+            "responsible_department",
+            "responsible_person",
+            "deadline",
+            "description",
+            "issues_certificate",
+        ]
+        widgets = {
+            "deadline": DATE_WIDGET,
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
 
 
 class VersionForm(forms.ModelForm):
@@ -187,19 +206,3 @@ class VersionForm(forms.ModelForm):
         if data.get("cycle_years") is None:
             data["cycle_years"] = 1
         return data
-
-
-def related_units_q(actor, field: str):
-    """Units above or below the actor's scope roots (a class organised by the
-    province counts for a city's programme)."""
-    paths = selectors.scope_paths(actor, selectors.VIEW_ROLES)
-    if paths is None:
-        return Q()
-    if not paths:
-        return Q(pk__in=[])
-    q = Q()
-    step = OrgUnit.steplen
-    for path in paths:
-        ancestors = [path[:i] for i in range(step, len(path), step)]
-        q |= Q(**{f"{field}__startswith": path}) | Q(**{f"{field}__in": ancestors})
-    return q

@@ -14,9 +14,9 @@ from cms.models import AuditEvent
 from tests.factories import PersonFactory
 from tests.factories.training import credit, make_programme
 from training.models import ComplianceStatus, Person, Programme, ProgrammeVersion
+from training.selectors_programmes import rule_summary
 from training.services.compliance import audience_queryset, compliance_refresh_person
 from training.services.programmes import programme_version_create
-from training.views_programmes import rule_summary
 
 LIST = reverse("training:programme_list")
 NEW = reverse("training:programme_new")
@@ -482,3 +482,44 @@ def test_rule_summary_plain_words(tree):
     assert lines[-1].startswith("Audience: ")
     assert "Prosecutor" in lines[-1]
     assert "County/division level" in lines[-1]
+
+
+def test_edit_particulars_and_archive(client, coordinator, coordinator_b, tree):
+    from training.services.compliance import programme_rules
+
+    version = make_programme(
+        tree.city_a, name="甲市专项培训", hours_required=Decimal("8")
+    )
+    programme = version.programme
+    edit_url = url("programme_edit", programme.pk)
+    archive_url = url("programme_archive", programme.pk)
+
+    client.force_login(coordinator_b)  # another city: neither edits nor archives
+    assert client.get(edit_url).status_code == 404
+    assert client.post(archive_url).status_code == 404
+
+    client.force_login(coordinator)
+    assert client.get(edit_url).status_code == 200
+    response = client.post(
+        edit_url,
+        {
+            "name": "甲市专项培训（修订）",
+            "responsible_department": "政治部",
+            "responsible_person": "李处长",
+            "deadline": "2026-10-31",
+            "description": "",
+        },
+    )
+    assert response.status_code == 302
+    programme.refresh_from_db()
+    assert programme.name == "甲市专项培训（修订）"
+    assert programme.deadline == dt.date(2026, 10, 31)
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.CORRECTION, target_id=str(programme.pk)
+    ).exists()
+
+    assert programme.pk in programme_rules()
+    assert client.post(archive_url).status_code == 302
+    programme.refresh_from_db()
+    assert programme.status == Programme.Status.ARCHIVED
+    assert programme.pk not in programme_rules()  # no longer measured
