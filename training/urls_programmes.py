@@ -6,6 +6,12 @@ urlpatterns = [
     path("programmes/", views.programme_list, name="programme_list"),
     path("programmes/new/", views.programme_new, name="programme_new"),
     path("programmes/<int:pk>/", views.programme_detail, name="programme_detail"),
+    path("programmes/<int:pk>/edit/", views.programme_edit, name="programme_edit"),
+    path(
+        "programmes/<int:pk>/archive/",
+        views.programme_archive_view,
+        name="programme_archive",
+    ),
     path(
         "programmes/<int:pk>/people/",
         views.programme_people,

@@ -202,6 +202,55 @@ def programme_publish(*, version: ProgrammeVersion, actor) -> ProgrammeVersion:
     return version
 
 
+# What may change after creation. The owner unit (who manages it, whose subtree it
+# covers by default) and the kind stay: a different owner is a different programme.
+EDITABLE_FIELDS = (
+    "name",
+    "responsible_department",
+    "responsible_person",
+    "deadline",
+    "description",
+    "issues_certificate",
+)
+
+
+@transaction.atomic
+def programme_update(*, programme: Programme, actor, **fields: Any) -> Programme:
+    """Change a programme's particulars. A new deadline changes due dates, so a
+    published programme is re-evaluated once this commits."""
+    programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    _require_owner_scope(actor, programme.owner_unit)
+    changed = []
+    for name, value in fields.items():
+        if name not in EDITABLE_FIELDS:
+            raise TypeError(name)
+        if getattr(programme, name) != value:
+            setattr(programme, name, value)
+            changed.append(name)
+    if not changed:
+        return programme
+    programme.full_clean()
+    if (
+        "deadline" in changed
+        and programme.versions.filter(
+            cycle_kind=ProgrammeVersion.CycleKind.ONCE
+        ).exists()
+        and programme.deadline is None
+    ):
+        raise ValidationError({"deadline": _("A one-off programme needs a deadline.")})
+    programme.save(update_fields=changed)
+    audit_record(
+        action=AuditEvent.Action.CORRECTION,
+        actor=actor,
+        target=programme,
+        detail={"programme": programme.pk, "changed": changed},
+    )
+    if "deadline" in changed and programme.status == Programme.Status.PUBLISHED:
+        programme_rules_changed()
+        transaction.on_commit(lambda: compliance_recompute_enqueue([programme.pk]))
+    return programme
+
+
 @transaction.atomic
 def programme_archive(*, programme: Programme, actor) -> Programme:
     """Stop measuring a programme. Its compliance rows stay as history."""
@@ -209,6 +258,12 @@ def programme_archive(*, programme: Programme, actor) -> Programme:
     programme.status = Programme.Status.ARCHIVED
     programme.save(update_fields=["status"])
     programme_rules_changed()
+    audit_record(
+        action=AuditEvent.Action.CORRECTION,
+        actor=actor,
+        target=programme,
+        detail={"programme": programme.pk, "archived": True},
+    )
     return programme
 
 
