@@ -44,6 +44,11 @@ class AuditEvent(models.Model):
     Rows are never updated or deleted by the application; the admin view is read-only.
     """
 
+    # An append-only log: nothing ever asks where an audit event is "used", so
+    # Wagtail's reference index (a task per save once the admin viewset is
+    # registered) is skipped.
+    wagtail_reference_index_ignore = True
+
     class Action(models.TextChoices):
         LOGIN = "auth.login", _("Logged in")
         LOGIN_FAILED = "auth.login_failed", _("Failed login")

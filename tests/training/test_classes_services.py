@@ -127,7 +127,7 @@ def test_quota_enforced_for_the_persons_unit(tree, coordinator):
     a1 = [PersonFactory(unit=tree.a1) for _ in range(3)]
     class_nominate(training_class=klass, person=a1[0], actor=coordinator)
     class_nominate(training_class=klass, person=a1[1], actor=coordinator)
-    with pytest.raises(ValidationError, match="quota"):
+    with pytest.raises(ValidationError, match="名额.*已用完"):
         class_nominate(training_class=klass, person=a1[2], actor=coordinator)
     member = klass.members.get(person=a1[0])
     assert member.nominating_unit == tree.city_a
@@ -155,7 +155,7 @@ def test_capacity_enforced(tree, coordinator):
     people = [PersonFactory(unit=tree.a2) for _ in range(3)]
     class_nominate(training_class=klass, person=people[0], actor=coordinator)
     class_nominate(training_class=klass, person=people[1], actor=coordinator)
-    with pytest.raises(ValidationError, match="full"):
+    with pytest.raises(ValidationError, match="培训班已满"):
         class_nominate(training_class=klass, person=people[2], actor=coordinator)
 
 
