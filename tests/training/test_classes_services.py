@@ -127,7 +127,7 @@ def test_quota_enforced_for_the_persons_unit(tree, coordinator):
     a1 = [PersonFactory(unit=tree.a1) for _ in range(3)]
     class_nominate(training_class=klass, person=a1[0], actor=coordinator)
     class_nominate(training_class=klass, person=a1[1], actor=coordinator)
-    with pytest.raises(ValidationError, match="名额.*已用完"):
+    with pytest.raises(ValidationError, match=r"名额.*已用完"):
         class_nominate(training_class=klass, person=a1[2], actor=coordinator)
     member = klass.members.get(person=a1[0])
     assert member.nominating_unit == tree.city_a
