@@ -87,11 +87,13 @@ def report_due_on(period_end: dt.date) -> dt.date:
 
 
 def report_period_label(period: str, start: dt.date) -> str:
+    """ "2026 年第 3 季度", "2026 年 7 月", "2026 年" (in the active language)."""
     if period == Period.MONTH:
-        return f"{start.year}-{start.month:02d}"
+        return _("%(year)s-%(month)02d") % {"year": start.year, "month": start.month}
     if period == Period.QUARTER:
-        return f"{start.year} Q{(start.month - 1) // 3 + 1}"
-    return str(start.year)
+        quarter = (start.month - 1) // 3 + 1
+        return _("%(year)s Q%(quarter)s") % {"year": start.year, "quarter": quarter}
+    return _("%(year)s (year)") % {"year": start.year}
 
 
 # --- reads --------------------------------------------------------------------------
