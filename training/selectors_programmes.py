@@ -158,7 +158,7 @@ def _cycle_phrase(version: ProgrammeVersion) -> str:
     if kind == Version.CycleKind.EVENT:
         return _("Within %(months)s months of %(event)s") % {
             "months": version.window_months,
-            "event": version.get_trigger_event_display().lower(),
+            "event": version.get_trigger_event_display(),
         }
     if kind == Version.CycleKind.ONCE:
         deadline = version.programme.deadline
@@ -185,7 +185,11 @@ def rule_summary(version: ProgrammeVersion) -> list[str]:
     else:
         amount = ""
     cycle = _cycle_phrase(version)
-    lines.append(f"{cycle}: {amount}" if amount else cycle)
+    lines.append(
+        _("%(cycle)s: %(amount)s") % {"cycle": cycle, "amount": amount}
+        if amount
+        else cycle
+    )
     if version.online_hours_required is not None:
         lines.append(
             _("online 学时 ≥ %(hours)s")
