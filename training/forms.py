@@ -11,9 +11,14 @@ class UnitChoiceField(forms.ModelChoiceField):
         return "　" * (unit.depth - 1) + unit.name
 
 
-class RosterUploadForm(forms.Form):
+class XlsxUploadForm(forms.Form):
+    """One Excel upload, refused for its name or size before anything reads it.
+    Subclasses set the label and the limit."""
+
+    file_label = _("File (XLSX)")
+    max_mb = 20
+
     file = forms.FileField(
-        label=_("Roster file (XLSX)"),
         widget=forms.ClearableFileInput(
             attrs={
                 "accept": ".xlsx,application/vnd.openxmlformats-officedocument"
@@ -22,15 +27,26 @@ class RosterUploadForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].label = self.file_label
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(".xlsx"):
             raise forms.ValidationError(
                 _("Upload an .xlsx file (Excel 2007 or later).")
             )
-        if upload.size > 20 * 1024 * 1024:
-            raise forms.ValidationError(_("The file is larger than 20 MB."))
+        if upload.size > self.max_mb * 1024 * 1024:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB.") % {"mb": self.max_mb}
+            )
         return upload
+
+
+class RosterUploadForm(XlsxUploadForm):
+    file_label = _("Roster file (XLSX)")
+    max_mb = 20
 
 
 class PeopleFilterForm(forms.Form):

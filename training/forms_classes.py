@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from assessments.models import Quiz
 from training import selectors
-from training.forms import UnitChoiceField
+from training.forms import UnitChoiceField, XlsxUploadForm
 from training.models import ClassSession, OrgUnit, Programme, TrainingClass
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -109,23 +109,6 @@ class SessionForm(forms.ModelForm):
         }
 
 
-class AttendanceImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("Attendance file (XLSX)"),
-        widget=forms.ClearableFileInput(
-            attrs={
-                "accept": ".xlsx,application/vnd.openxmlformats-officedocument"
-                ".spreadsheetml.sheet"
-            }
-        ),
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(
-                _("Upload an .xlsx file (Excel 2007 or later).")
-            )
-        if upload.size > 10 * 1024 * 1024:
-            raise forms.ValidationError(_("The file is larger than 10 MB."))
-        return upload
+class AttendanceImportForm(XlsxUploadForm):
+    file_label = gettext_lazy("Attendance file (XLSX)")
+    max_mb = 10
