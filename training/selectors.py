@@ -55,6 +55,18 @@ def user_has_role(user, *roles: str) -> bool:
     return bool(user_roles(user) & set(roles))
 
 
+def require_view_role(user) -> None:
+    """Coordinator, leader or admin somewhere, else PermissionDenied."""
+    if not user_has_role(user, *VIEW_ROLES):
+        raise PermissionDenied
+
+
+def require_manage_role(user) -> None:
+    """Coordinator or admin somewhere, else PermissionDenied."""
+    if not user_has_role(user, *MANAGE_ROLES):
+        raise PermissionDenied
+
+
 def user_requires_mfa(user) -> bool:
     return user.is_authenticated and (
         user.is_superuser or bool(user_roles(user) & MFA_ROLES)

@@ -31,11 +31,6 @@ Version = ProgrammeVersion
 Status = ComplianceStatus.Status
 
 
-def _require_view_role(user) -> None:
-    if not selectors.user_has_role(user, *selectors.VIEW_ROLES):
-        raise PermissionDenied
-
-
 def related_units_q(actor, field: str):
     """Units above or below the actor's scope roots (a class organised by the
     province counts for a city's programme)."""
@@ -55,7 +50,7 @@ def related_units_q(actor, field: str):
 def programmes_visible_to(user) -> QuerySet[Programme]:
     """Programmes owned above or below the user's scope roots: a province's rules
     apply to its cities, and a city sees what its districts define."""
-    _require_view_role(user)
+    selectors.require_view_role(user)
     return Programme.objects.filter(related_units_q(user, "owner_unit__path"))
 
 

@@ -2,7 +2,6 @@
 query comes from training.selectors, every write from training.services."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,16 +17,6 @@ from cms.xlsx import sheet_with_header, xlsx_response
 from training import selectors, services
 from training.forms import PeopleFilterForm, RosterUploadForm
 from training.models import Person, RosterImport
-
-
-def _require_view_role(user) -> None:
-    if not selectors.user_has_role(user, *selectors.VIEW_ROLES):
-        raise PermissionDenied
-
-
-def _require_manage_role(user) -> None:
-    if not selectors.user_has_role(user, *selectors.MANAGE_ROLES):
-        raise PermissionDenied
 
 
 def _filtered_people(request):
@@ -46,7 +35,7 @@ def _filtered_people(request):
 
 @login_required
 def people_list(request):
-    _require_view_role(request.user)
+    selectors.require_view_role(request.user)
     form, people = _filtered_people(request)
     page = Paginator(people, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -109,7 +98,7 @@ EXPORT_COLUMNS = (
 def people_export(request):
     """The filtered list as XLSX, within scope, logged. (Large national exports run
     as background tasks in the reporting module.)"""
-    _require_view_role(request.user)
+    selectors.require_view_role(request.user)
     _form, people = _filtered_people(request)
     wb = Workbook(write_only=True)
     ws = sheet_with_header(wb, "人员名册", [title for title, _get in EXPORT_COLUMNS])
@@ -129,7 +118,7 @@ def people_export(request):
 
 @login_required
 def unit_list(request):
-    _require_view_role(request.user)
+    selectors.require_view_role(request.user)
     rows = selectors.unit_tree_with_headcounts(request.user)
     return render(request, "training/unit_list.html", {"rows": rows})
 
@@ -137,7 +126,7 @@ def unit_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def roster_upload(request):
-    _require_manage_role(request.user)
+    selectors.require_manage_role(request.user)
     if request.method == "POST":
         form = RosterUploadForm(request.POST, request.FILES)
         if form.is_valid():
@@ -157,7 +146,7 @@ def roster_upload(request):
 
 @login_required
 def roster_template(request):
-    _require_manage_role(request.user)
+    selectors.require_manage_role(request.user)
     return HttpResponse(
         services.roster_template_workbook(),
         content_type=XLSX,
@@ -166,7 +155,7 @@ def roster_template(request):
 
 
 def _own_import(request, pk: int) -> RosterImport:
-    _require_manage_role(request.user)
+    selectors.require_manage_role(request.user)
     imports = RosterImport.objects.all()
     if not request.user.is_superuser:
         imports = imports.filter(uploaded_by=request.user)

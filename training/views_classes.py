@@ -23,6 +23,7 @@ from cms.models import AuditEvent
 from cms.xlsx import XLSX_CONTENT_TYPE as XLSX
 from cms.xlsx import sheet_with_header, xlsx_response
 from training import selectors
+from training.forms import add_service_errors
 from training.forms_classes import (
     AttendanceImportForm,
     ClassForm,
@@ -33,20 +34,6 @@ from training.models import AttendanceRecord, ClassMember, Person
 from training.services import classes as svc
 
 NOMINATE_SEARCH_LIMIT = 30
-
-
-def _require_manage_role(user) -> None:
-    if not selectors.user_has_role(user, *selectors.MANAGE_ROLES):
-        raise PermissionDenied
-
-
-def _form_errors_from(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 # --- list, create, edit -------------------------------------------------------
@@ -72,7 +59,7 @@ def class_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def class_create(request):
-    _require_manage_role(request.user)
+    selectors.require_manage_role(request.user)
     form = ClassForm(request.POST or None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
@@ -82,7 +69,7 @@ def class_create(request):
                 actor=request.user, organiser_unit=organiser, **fields
             )
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The class was created."))
             return redirect("training:class_detail", pk=training_class.pk)
@@ -104,7 +91,7 @@ def class_edit(request, pk: int):
                 **form.cleaned_data,
             )
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The class was saved."))
             return redirect("training:class_detail", pk=pk)
@@ -154,7 +141,7 @@ def class_quotas(request, pk: int):
                 actor=request.user,
             )
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The quota was saved."))
             return redirect("training:class_quotas", pk=pk)
@@ -173,7 +160,7 @@ def class_quotas(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def class_nominate(request, pk: int):
     user = request.user
-    _require_manage_role(user)
+    selectors.require_manage_role(user)
     training_class = svc.class_get(user=user, pk=pk)
     if not svc.class_may_nominate(user, training_class):
         raise PermissionDenied
@@ -264,7 +251,7 @@ def class_session_new(request, pk: int):
                 training_class=training_class, actor=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The session was added."))
             if "add_another" in request.POST:
@@ -372,7 +359,7 @@ def attendance_import(request, pk: int):
         except svc.AttendanceImportError as exc:
             import_errors = exc.errors
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,

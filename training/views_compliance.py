@@ -115,11 +115,6 @@ class EvaluationFilterForm(forms.Form):
         self.fields["unit"].queryset = units.order_by("path")
 
 
-def _require_view_role(user) -> None:
-    if not selectors.user_has_role(user, *selectors.VIEW_ROLES):
-        raise PermissionDenied
-
-
 def _evaluation(request):
     form = EvaluationFilterForm(
         request.GET, units=selectors.units_visible_to(request.user)
@@ -140,7 +135,7 @@ def _evaluation(request):
 
 @login_required
 def evaluation(request):
-    _require_view_role(request.user)
+    selectors.require_view_role(request.user)
     form, year, people = _evaluation(request)
     page = rows = None
     if people is not None:
@@ -174,7 +169,7 @@ EVALUATION_HEADERS = (
 
 @login_required
 def evaluation_export(request):
-    _require_view_role(request.user)
+    selectors.require_view_role(request.user)
     _form, year, people = _evaluation(request)
     if people is None:
         return redirect(f"{reverse('training:evaluation')}?{request.GET.urlencode()}")

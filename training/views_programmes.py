@@ -22,6 +22,7 @@ from cms.audit import audit_record
 from cms.models import AuditEvent
 from cms.xlsx import sheet_with_header, xlsx_response
 from training import rules, selectors
+from training.forms import add_service_errors
 from training.forms_programmes import (
     PROGRAMME_FIELDS,
     ProgrammeEditForm,
@@ -58,11 +59,6 @@ PAGE_SIZE = 50
 # --- reads -------------------------------------------------------------------------
 
 
-def _require_view_role(user) -> None:
-    if not selectors.user_has_role(user, *selectors.VIEW_ROLES):
-        raise PermissionDenied
-
-
 # --- pages -------------------------------------------------------------------------
 
 
@@ -92,14 +88,6 @@ def programme_list(request):
     )
 
 
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def programme_new(request):
@@ -123,7 +111,7 @@ def programme_new(request):
                     **version_form.rule_values(),
                 )
         except ValidationError as exc:
-            _add_errors(version_form, exc)
+            add_service_errors(version_form, exc)
         else:
             messages.success(
                 request,
@@ -154,7 +142,7 @@ def programme_edit(request, pk: int):
                 **values,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Programme saved."))
             return redirect("training:programme_detail", programme.pk)
@@ -240,7 +228,7 @@ def version_new(request, pk: int):
                 programme=programme, actor=request.user, **form.rule_values()
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Draft rule saved. Check it, then publish."))
             return redirect("training:programme_version_edit", programme.pk, version.pk)
@@ -287,7 +275,7 @@ def version_edit(request, pk: int, vid: int):
                 version=version, actor=request.user, **form.rule_values()
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Draft rule saved."))
             return redirect("training:programme_version_edit", programme.pk, version.pk)

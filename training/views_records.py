@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from training import selectors
+from training.forms import add_service_errors
 from training.forms_records import (
     AdjustmentForm,
     DecisionForm,
@@ -48,23 +49,6 @@ from training.services.ledger import (
 )
 
 QUEUE_PAGE_SIZE = 50
-
-
-def _require_manage_role(user) -> None:
-    if not selectors.user_has_role(user, *selectors.MANAGE_ROLES):
-        raise PermissionDenied
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its field when the form has
-    one, else at the top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
-    else:
-        for error in exc.messages:
-            form.add_error(None, error)
 
 
 def _own_person(user) -> Person | None:
@@ -124,7 +108,7 @@ def _submit(request, person: Person):
                     files=data["files"],
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request,
@@ -156,7 +140,7 @@ def record_new(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_new_for_person(request, pk: int):
-    _require_manage_role(request.user)
+    selectors.require_manage_role(request.user)
     person = selectors.person_get(user=request.user, person_id=pk, manage=True)
     return _submit(request, person)
 
@@ -207,7 +191,7 @@ def record_decide(request, pk: int):
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if action == "approve":
                 messages.success(request, _("The record was approved."))
@@ -260,7 +244,7 @@ def record_evidence(request, pk: int, eid: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_approvals(request):
-    _require_manage_role(request.user)
+    selectors.require_manage_role(request.user)
     if request.method == "POST":
         ids = [int(v) for v in request.POST.getlist("record") if v.isdigit()]
         if not ids:
@@ -319,7 +303,7 @@ def _approver_units(user):
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_delegation(request):
-    _require_manage_role(request.user)
+    selectors.require_manage_role(request.user)
     units = selectors.units_visible_to(request.user, manage=True)
     status = 200
     if request.method == "POST":
@@ -334,7 +318,7 @@ def record_delegation(request):
                     actor=request.user,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The approvals were handed over."))
                 return redirect("training:record_delegation")
@@ -355,7 +339,7 @@ def record_delegation(request):
 @login_required
 @require_POST
 def record_delegation_clear(request, unit_pk: int):
-    _require_manage_role(request.user)
+    selectors.require_manage_role(request.user)
     unit = get_object_or_404(
         selectors.units_visible_to(request.user, manage=True), pk=unit_pk
     )
@@ -368,7 +352,7 @@ def record_delegation_clear(request, unit_pk: int):
 
 
 def _managed_person(request, pk: int) -> Person:
-    _require_manage_role(request.user)
+    selectors.require_manage_role(request.user)
     return selectors.person_get(user=request.user, person_id=pk, manage=True)
 
 
@@ -405,7 +389,7 @@ def person_ledger_reverse(request, pk: int, entry_id: int):
                 entry=entry, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The entry was reversed."))
             return redirect("training:person_ledger", pk=person.pk)
@@ -434,7 +418,7 @@ def person_ledger_adjust(request, pk: int):
                 actor=request.user,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The adjustment was recorded."))
             return redirect("training:person_ledger", pk=person.pk)
@@ -473,7 +457,7 @@ def person_exemptions(request, pk: int):
         try:
             exemption_grant(person=person, actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The exemption was granted."))
             return redirect("training:person_exemptions", pk=person.pk)
@@ -494,7 +478,7 @@ def person_exemption_revoke(request, pk: int, eid: int):
                 reason=form.cleaned_data["revoke_reason"],
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The exemption was revoked."))
             return redirect("training:person_exemptions", pk=person.pk)

@@ -25,11 +25,6 @@ from training.models import OrgUnit, ProgressReport
 from training.services import reports as svc
 
 
-def _require_view_role(user) -> None:
-    if not selectors.user_has_role(user, *selectors.VIEW_ROLES):
-        raise PermissionDenied
-
-
 class NewReportForm(forms.Form):
     unit = forms.ModelChoiceField(
         label=gettext_lazy("Unit"), queryset=OrgUnit.objects.none()
@@ -75,7 +70,7 @@ class ReturnForm(forms.Form):
 @login_required
 @require_GET
 def progress_report_list(request):
-    _require_view_role(request.user)
+    selectors.require_view_role(request.user)
     reports = svc.progress_reports_visible_to(request.user).order_by(
         "-period_start", "unit__path", "period"
     )
@@ -230,7 +225,7 @@ def _parse_overview_query(request, user) -> tuple[OrgUnit, str, dt.date]:
 @login_required
 @require_GET
 def progress_report_children(request):
-    _require_view_role(request.user)
+    selectors.require_view_role(request.user)
     unit, period, day = _parse_overview_query(request, request.user)
     start, end = svc.report_period_bounds(period, day)
     rows = svc.child_report_overview(
