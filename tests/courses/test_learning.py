@@ -40,6 +40,8 @@ def test_empty_state(client, learner):
     response = client.get(URL)
     assert response.status_code == 200
     assert 'id="learning-empty"' in response.content.decode()
+    # The way to "which rules apply to me and what is missing" (training's page).
+    assert 'href="/compliance/"' in response.content.decode()
 
 
 def test_sections(client, learner, coordinator, people, catalogue_index):
