@@ -199,7 +199,8 @@ def evaluate(
     return Evaluation(IN_PROGRESS, missing)
 
 
-def _num(value: str | Decimal) -> str:
+def format_amount(value: str | Decimal) -> str:
+    """A 学时 or day amount as people write it: 90, 6.5, 0.25 (no trailing zeros)."""
     value = Decimal(value).normalize()
     if value == value.to_integral():
         value = value.quantize(Decimal(1))
@@ -216,20 +217,21 @@ def missing_phrases(missing: dict, names: dict[str, dict[int, str]] | None = Non
     if hours and days:
         phrases.append(
             _("%(hours)s 学时 or %(days)s days short")
-            % {"hours": _num(hours), "days": _num(days)}
+            % {"hours": format_amount(hours), "days": format_amount(days)}
         )
     elif hours:
-        phrases.append(_("%(hours)s 学时 short") % {"hours": _num(hours)})
+        phrases.append(_("%(hours)s 学时 short") % {"hours": format_amount(hours)})
     elif days:
-        phrases.append(_("%(days)s days short") % {"days": _num(days)})
+        phrases.append(_("%(days)s days short") % {"days": format_amount(days)})
     if missing.get("online_hours"):
         phrases.append(
-            _("online 学时 %(hours)s short") % {"hours": _num(missing["online_hours"])}
+            _("online 学时 %(hours)s short")
+            % {"hours": format_amount(missing["online_hours"])}
         )
     if missing.get("centralised_days"):
         phrases.append(
             _("%(days)s days of centralised training short")
-            % {"days": _num(missing["centralised_days"])}
+            % {"days": format_amount(missing["centralised_days"])}
         )
     labels = {
         "courses": _("Required course not completed: %(name)s"),

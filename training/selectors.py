@@ -161,6 +161,12 @@ def unit_in_scope(user, unit: OrgUnit, *, manage: bool = False) -> bool:
     return any(unit.path.startswith(p) for p in paths)
 
 
+def require_manager_of(user, person: Person) -> None:
+    """Coordinators act on people in their subtree, never on themselves."""
+    if user.pk == person.user_id or not unit_in_scope(user, person.unit, manage=True):
+        raise PermissionDenied
+
+
 def person_get(*, user, person_id: int, manage: bool = False) -> Person:
     """One person by id, or PermissionDenied: the same answer whether the id exists
     outside the scope or not at all, so ids cannot be probed."""

@@ -4,12 +4,11 @@ plain words, who complies in the current cycle, and the audience preview."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from training import rules, selectors
@@ -131,13 +130,6 @@ def status_counts(rows: QuerySet[ComplianceStatus]) -> list[dict]:
 # --- plain-language rule -----------------------------------------------------------
 
 
-def _num(value: Decimal) -> str:
-    value = Decimal(value).normalize()
-    if value == value.to_integral():
-        value = value.quantize(Decimal(1))
-    return number_format(value)
-
-
 def _labels(values: list[str], choices) -> str:
     names = dict(choices)
     return "、".join(str(names.get(v, v)) for v in values)
@@ -170,13 +162,13 @@ def rule_summary(version: ProgrammeVersion) -> list[str]:
     hours, days = version.hours_required, version.days_required
     if hours is not None and days is not None:
         amount = _("≥ %(hours)s 学时 or ≥ %(days)s days") % {
-            "hours": _num(hours),
-            "days": _num(days),
+            "hours": rules.format_amount(hours),
+            "days": rules.format_amount(days),
         }
     elif hours is not None:
-        amount = _("≥ %(hours)s 学时") % {"hours": _num(hours)}
+        amount = _("≥ %(hours)s 学时") % {"hours": rules.format_amount(hours)}
     elif days is not None:
-        amount = _("≥ %(days)s days") % {"days": _num(days)}
+        amount = _("≥ %(days)s days") % {"days": rules.format_amount(days)}
     else:
         amount = ""
     cycle = _cycle_phrase(version)
@@ -188,12 +180,12 @@ def rule_summary(version: ProgrammeVersion) -> list[str]:
     if version.online_hours_required is not None:
         lines.append(
             _("online 学时 ≥ %(hours)s")
-            % {"hours": _num(version.online_hours_required)}
+            % {"hours": rules.format_amount(version.online_hours_required)}
         )
     if version.centralised_days_required is not None:
         lines.append(
             _("days in centralised classes ≥ %(days)s")
-            % {"days": _num(version.centralised_days_required)}
+            % {"days": rules.format_amount(version.centralised_days_required)}
         )
     for label, items in (
         (_("Required courses: %(items)s"), version.required_courses.all()),

@@ -14,19 +14,15 @@ from django.utils.translation import gettext as _
 from cms.audit import audit_record
 from cms.models import AuditEvent
 from training.models import Exemption, Person, Programme
-from training.selectors import MANAGE_ROLES, scope_paths
+from training.selectors import require_manager_of
 from training.services.compliance import compliance_refresh_person
 
 
 def _require_manager_of(actor, person: Person) -> None:
     """Coordinators exempt people in their subtree, never themselves."""
-    if actor is None or actor.pk == person.user_id:
+    if actor is None:
         raise PermissionDenied
-    roots = scope_paths(actor, MANAGE_ROLES)
-    if roots is None:
-        return
-    if not any(person.unit.path.startswith(root) for root in roots):
-        raise PermissionDenied
+    require_manager_of(actor, person)
 
 
 def exemptions_of_person(*, person: Person) -> QuerySet[Exemption]:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from cms.audit import audit_record
 from cms.models import AuditEvent
 from training.models import OrgUnit, Programme, ProgrammeVersion
-from training.selectors import MANAGE_ROLES, scope_paths
+from training.selectors import unit_in_scope
 from training.services.compliance import audience_queryset, programme_rules_changed
 
 M2M_FIELDS = (
@@ -48,10 +48,7 @@ RULE_FIELDS = (
 
 def _require_owner_scope(actor, unit: OrgUnit) -> None:
     """A programme's owner unit's coordinators (and those above) manage it."""
-    if actor is None:
-        return
-    paths = scope_paths(actor, MANAGE_ROLES)
-    if paths is not None and not any(unit.path.startswith(p) for p in paths):
+    if actor is not None and not unit_in_scope(actor, unit, manage=True):
         raise PermissionDenied
 
 
