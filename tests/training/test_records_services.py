@@ -292,3 +292,13 @@ def test_four_eyes_declarer_does_not_approve(people, coordinator, prov_coordinat
     )
     record.refresh_from_db()
     assert record.status == ExternalRecord.Status.APPROVED
+
+
+def test_approval_moves_hours_from_pending_to_counted(people, coordinator, tree):
+    make_programme(tree.prov, hours_required=Decimal("90"))
+    record = submit(people["A1"], hours="8")
+    row = ComplianceStatus.objects.get(person=people["A1"], cycle_start=DAY)
+    assert (row.hours, row.pending_hours) == (0, Decimal("8"))
+    external_record_decide_and_notify(record=record, actor=coordinator, approve=True)
+    row.refresh_from_db()
+    assert (row.hours, row.pending_hours) == (Decimal("8"), 0)

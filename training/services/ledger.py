@@ -28,7 +28,7 @@ from training.models import (
     Person,
     Programme,
 )
-from training.selectors import MANAGE_ROLES, scope_paths
+from training.selectors import require_manager_of, unit_in_scope
 from training.services.compliance import compliance_refresh_person
 
 Source = LedgerEntry.Source
@@ -98,16 +98,10 @@ def ledger_entry_create(
 
 
 def _require_manager_of(actor, person: Person) -> None:
-    """Coordinators change the records of people in their subtree, never their own."""
-    if actor is None:
-        return
-    if actor.pk == person.user_id:
-        raise PermissionDenied
-    paths = scope_paths(actor, MANAGE_ROLES)
-    if paths is None:
-        return
-    if not any(person.unit.path.startswith(p) for p in paths):
-        raise PermissionDenied
+    """Coordinators change the records of people in their subtree, never their own;
+    ``actor=None`` is the system (signals, the demo)."""
+    if actor is not None:
+        require_manager_of(actor, person)
 
 
 @transaction.atomic
@@ -282,11 +276,8 @@ def external_record_can_decide(actor, record: ExternalRecord) -> bool:
     # Four eyes: neither the person nor whoever declared it for them approves it.
     if actor.pk in (record.person.user_id, record.submitted_by_id):
         return False
-    paths = scope_paths(actor, MANAGE_ROLES)
-    if paths is None:
-        return True
     approver = approver_unit_for(record.person.unit)
-    return any(approver.path.startswith(p) for p in paths)
+    return unit_in_scope(actor, approver, manage=True)
 
 
 @transaction.atomic
@@ -360,8 +351,19 @@ def external_record_decide(
     record.decided_by = actor
     record.decided_at = timezone.now()
     record.decision_reason = reason.strip()[:500]
+    record.status = (
+        ExternalRecord.Status.APPROVED if approve else ExternalRecord.Status.REJECTED
+    )
+    record.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    audit_record(
+        action=AuditEvent.Action.APPROVAL,
+        actor=actor,
+        target=record,
+        detail={"approved": approve, "reason": record.decision_reason},
+    )
     if approve:
-        record.status = ExternalRecord.Status.APPROVED
+        # Decided first: the refresh inside ledger_entry_create then no longer
+        # counts the record as pending, and one refresh is enough.
         record.ledger_entry = ledger_entry_create(
             person=record.person,
             source=Source.EXTERNAL,
@@ -375,22 +377,7 @@ def external_record_decide(
             evidence=_("External record #%(id)s") % {"id": record.pk},
             actor=actor,
         )
+        record.save(update_fields=["ledger_entry"])
     else:
-        record.status = ExternalRecord.Status.REJECTED
-    record.save(
-        update_fields=[
-            "status",
-            "decided_by",
-            "decided_at",
-            "decision_reason",
-            "ledger_entry",
-        ]
-    )
-    audit_record(
-        action=AuditEvent.Action.APPROVAL,
-        actor=actor,
-        target=record,
-        detail={"approved": approve, "reason": record.decision_reason},
-    )
-    compliance_refresh_person(person_id=record.person_id, days=[record.ended_on])
+        compliance_refresh_person(person_id=record.person_id, days=[record.ended_on])
     return record
