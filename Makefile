@@ -10,7 +10,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 APT_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 gettext chromium poppler-utils
 STAMP := $(VENV)/.installed
 
-.PHONY: help install apt run worker test test-sqlite test-postgres pg-up lint check \
+.PHONY: fonts help install apt run worker test test-sqlite test-postgres pg-up lint check \
         e2e bench bench-storm messages clean
 
 help:
@@ -43,7 +43,13 @@ $(STAMP): pyproject.toml
 	$(PIP) check
 	@touch $(STAMP)
 
-install: apt $(STAMP) messages
+install: apt $(STAMP) messages fonts
+
+# The certificate font (cms/fonts.py): a fast-to-subset cut of Noto Serif CJK SC.
+CERT_FONT := /usr/local/share/fonts/jcpx/JCPXSerifSC.ttf
+fonts: $(CERT_FONT)
+$(CERT_FONT): cms/fonts.py | apt $(STAMP)
+	$(PY) -m cms.fonts $(CERT_FONT)
 
 messages: $(STAMP)
 	@$(MANAGE) compilemessages --ignore=.venv -v 0

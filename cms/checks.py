@@ -56,4 +56,15 @@ def check_pdf_fonts(app_configs, **kwargs):
                 id="cms.W002",
             )
         )
+    from cms import fonts
+
+    if not fonts.installed():
+        warnings.append(
+            Warning(
+                f"The certificate font {fonts.FAMILY!r} is not installed: "
+                "certificates print with the full Noto fonts, about twice as slowly.",
+                hint="Run `make fonts` (or `python -m cms.fonts`).",
+                id="cms.W003",
+            )
+        )
     return warnings

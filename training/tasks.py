@@ -28,3 +28,33 @@ def reminders_send_task(today: str | None = None, force_digest: bool = False) ->
 
     day = dt.date.fromisoformat(today) if today else None
     return reminders_send(today=day, force_digest=force_digest)
+
+
+@task()
+def certificate_batch_task(batch_id: int) -> dict:
+    """Bulk certificate issue; progress on the CertificateBatch row, resumable."""
+    from training.services.certificates import certificate_batch_run
+
+    batch = certificate_batch_run(batch_id=batch_id)
+    return {"issued": batch.issued, "skipped": batch.skipped}
+
+
+@task()
+def certificate_issue_task(person_id: int, programme_id: int, cycle_start: str) -> str:
+    """One certificate, issued automatically when a person meets a programme."""
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+
+    from training.models import Person, Programme
+    from training.services.certificates import certificate_issue
+
+    try:
+        certificate, _created = certificate_issue(
+            person=Person.objects.get(pk=person_id),
+            programme=Programme.objects.get(pk=programme_id),
+            cycle_start=dt.date.fromisoformat(cycle_start),
+        )
+    except ValidationError:
+        return ""  # no longer compliant by the time the task ran
+    return certificate.code

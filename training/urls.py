@@ -1,6 +1,7 @@
 from django.urls import path
 
 from training import (
+    urls_certificates,
     urls_classes,
     urls_compliance,
     urls_programmes,
@@ -41,3 +42,4 @@ urlpatterns += urls_records.urlpatterns
 urlpatterns += urls_reports.urlpatterns
 urlpatterns += urls_classes.urlpatterns
 urlpatterns += urls_programmes.urlpatterns
+urlpatterns += urls_certificates.urlpatterns

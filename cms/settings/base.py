@@ -217,6 +217,9 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "5/m/ip,3/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
+    # Public certificate verification (by number and by uploaded PDF): enough for
+    # an auditor checking a pile of certificates, too slow for walking the space.
+    "certificate_verify": "60/m/ip",
 }
 # Behind a reverse proxy every request comes from the proxy's address: name the
 # header the proxy sets to the client address (prod: X-Real-IP), or per-IP login
@@ -240,6 +243,12 @@ PII_HASH_KEY = os.environ.get("PII_HASH_KEY", "")
 
 # Roster files with more rows than this are imported by a background task.
 ROSTER_IMPORT_SYNC_MAX_ROWS = int(os.environ.get("ROSTER_IMPORT_SYNC_MAX_ROWS", "300"))
+# Certificates: PAdES-sign issued PDFs when both PEM files exist (see cms/signing.py).
+# seed_demo writes a self-signed demo pair to var/signing/ when DEBUG is on.
+PDF_SIGNING_KEY = os.environ.get("PDF_SIGNING_KEY", "")
+PDF_SIGNING_CERT = os.environ.get("PDF_SIGNING_CERT", "")
+PDF_SIGNING_PASSPHRASE = os.environ.get("PDF_SIGNING_PASSPHRASE", "")
+
 # Exam answers may arrive this many seconds after an attempt's deadline.
 ASSESSMENTS_GRACE_SECONDS = int(os.environ.get("ASSESSMENTS_GRACE_SECONDS", "30"))
 
@@ -274,5 +283,10 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # WeasyPrint logs every rendering step at INFO; fontTools every table.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

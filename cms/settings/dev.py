@@ -9,3 +9,9 @@ ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]"]
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
+
+# The demo signing pair (made by seed_demo) unless real ones are configured.
+PDF_SIGNING_KEY = PDF_SIGNING_KEY or str(BASE_DIR / "var" / "signing" / "demo-key.pem")
+PDF_SIGNING_CERT = PDF_SIGNING_CERT or str(
+    BASE_DIR / "var" / "signing" / "demo-cert.pem"
+)

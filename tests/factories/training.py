@@ -109,3 +109,36 @@ def make_class(
             title=f"第{index + 1}讲",
         )
     return training_class
+
+
+def make_completed_class(
+    organiser_unit, *, actor, passed=(), failed=(), sessions: int = 2, **fields: Any
+):
+    """A class completed through the services: ``passed`` attended every session,
+    ``failed`` none. Certificates are not issued here (on-commit hooks do not run
+    in a plain test transaction); call the certificate services for that."""
+    from training.services.classes import (
+        attendance_record,
+        class_complete,
+        class_nominate,
+    )
+
+    training_class = make_class(
+        organiser_unit, actor=actor, sessions=sessions, **fields
+    )
+    for people, status in ((passed, "present"), (failed, "absent")):
+        for person in people:
+            member = class_nominate(
+                training_class=training_class, person=person, actor=actor
+            )
+            for session in training_class.sessions.all():
+                attendance_record(
+                    session=session,
+                    member=member,
+                    status=status,
+                    leave_reason="",
+                    actor=actor,
+                )
+    class_complete(training_class=training_class, actor=actor)
+    training_class.refresh_from_db()
+    return training_class

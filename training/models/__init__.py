@@ -1,5 +1,12 @@
 """Training models, one module per area; every public model is re-exported here."""
 
+from training.models.certificates import (
+    Certificate,
+    CertificateBatch,
+    CertificateReview,
+    CertificateRevocation,
+    CertificateTemplate,
+)
 from training.models.classes import (
     AttendanceRecord,
     ClassMember,
@@ -29,6 +36,11 @@ __all__ = [
     "GRADE_ONLY_FOR_PROSECUTORS",
     "ApprovalDelegation",
     "AttendanceRecord",
+    "Certificate",
+    "CertificateBatch",
+    "CertificateReview",
+    "CertificateRevocation",
+    "CertificateTemplate",
     "ClassMember",
     "ClassQuota",
     "ClassSession",

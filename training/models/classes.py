@@ -64,6 +64,20 @@ class TrainingClass(models.Model):
         related_name="+",
     )
     description = models.TextField(_("description"), blank=True)
+    issues_certificate = models.BooleanField(
+        _("issue certificates on completion"),
+        default=True,
+        help_text=_("Members who pass receive a 结业证书 when the class is completed."),
+    )
+    certificate_template = models.ForeignKey(
+        "training.CertificateTemplate",
+        verbose_name=_("certificate template"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: the default template."),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
     )

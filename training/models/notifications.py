@@ -13,6 +13,7 @@ class Notification(models.Model):
         RECORD_DECIDED = "record", _("External record decided")
         REPORT = "report", _("Progress report")
         CLASS = "class", _("Class")
+        CERTIFICATE = "cert", _("Certificate")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

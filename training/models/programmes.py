@@ -66,6 +66,15 @@ class Programme(models.Model):
     issues_certificate = models.BooleanField(
         _("issue a certificate on compliance"), default=False
     )
+    certificate_template = models.ForeignKey(
+        "training.CertificateTemplate",
+        verbose_name=_("certificate template"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Empty: the default template."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

@@ -971,4 +971,7 @@ def class_complete(*, training_class: TrainingClass, actor) -> list[Outcome]:
             "days": str(training_class.credited_days),
         },
     )
+    from training.services.certificates import certificates_on_class_completed
+
+    certificates_on_class_completed(training_class=training_class)
     return outcomes

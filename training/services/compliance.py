@@ -427,6 +427,17 @@ def compliance_refresh_person(
             )
         )
     _upsert(rows)
+    met = [
+        (row.programme_id, row.cycle_start)
+        for row in rows
+        if row.status == rules.COMPLIANT
+        and (previous.get((row.programme_id, row.cycle_start)) or ("",))[0]
+        != rules.COMPLIANT
+    ]
+    if met:
+        from training.services.certificates import certificates_on_compliance
+
+        certificates_on_compliance(person_id=person.pk, met=met)
     return rows
 
 
@@ -657,6 +668,9 @@ def compliance_recompute(
         cycle, rule = found
         with transaction.atomic():
             written[programme_id] = _recompute_fixed_cycle(cycle, rule, today, progress)
+    from training.services.certificates import certificates_issue_missing
+
+    certificates_issue_missing(programme_ids=written.keys())
     return written
 
 

@@ -143,6 +143,9 @@ def ledger_entry_reverse(*, entry: LedgerEntry, actor, reason: str) -> LedgerEnt
         detail={"reversal": reversal.pk, "reason": reversal.reason},
     )
     compliance_refresh_person(person_id=entry.person_id, days=[entry.occurred_on])
+    from training.services.certificates import certificates_review_after_reversal
+
+    certificates_review_after_reversal(reversal=reversal)
     return reversal
 
 
