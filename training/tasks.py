@@ -13,9 +13,12 @@ def roster_import_task(import_id: int) -> int:
 @task()
 def compliance_recompute_task(programme_ids: list[int] | None = None) -> dict:
     """Full recompute (after a rule is published, a unit moved, or nightly)."""
+    from training.services.certificates import certificates_issue_missing
     from training.services.compliance import compliance_recompute
 
     written = compliance_recompute(programme_ids=programme_ids)
+    # People who met a certificate-issuing programme in the recompute get theirs.
+    certificates_issue_missing(programme_ids=written.keys())
     return {str(k): v for k, v in written.items()}
 
 

@@ -668,9 +668,6 @@ def compliance_recompute(
         cycle, rule = found
         with transaction.atomic():
             written[programme_id] = _recompute_fixed_cycle(cycle, rule, today, progress)
-    from training.services.certificates import certificates_issue_missing
-
-    certificates_issue_missing(programme_ids=written.keys())
     return written
 
 

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from training.models import Programme
+from training.services.certificates import certificates_issue_missing
 from training.services.compliance import (
     audience_queryset,
     compliance_recompute,
@@ -35,8 +36,16 @@ class Command(BaseCommand):
             type=dt.date.fromisoformat,
             help="Evaluate as of this date (YYYY-MM-DD); default: today.",
         )
+        parser.add_argument(
+            "--no-certificates",
+            action="store_true",
+            help="Do not queue certificates for people who newly meet a programme "
+            "that issues them.",
+        )
 
-    def handle(self, *args, programme_ids=None, today=None, **options):
+    def handle(
+        self, *args, programme_ids=None, today=None, no_certificates=False, **options
+    ):
         today = today or timezone.localdate()
         loaded = programme_rules(programme_ids)
         if programme_ids:
@@ -68,6 +77,13 @@ class Command(BaseCommand):
             self._bar(label, written, max(total, written))
             self.stdout.write("")
             grand_total += written
+        if not no_certificates:
+            batches = certificates_issue_missing(programme_ids=list(loaded))
+            for batch in batches:
+                self.stdout.write(
+                    f"Certificates queued for {batch.total} people of "
+                    f"{names.get(batch.programme_id, '')} (batch {batch.pk})."
+                )
         self.stdout.write(
             self.style.SUCCESS(
                 f"{grand_total} compliance rows written for {len(loaded)} "
