@@ -51,9 +51,33 @@ def signer():
             )
             if found is None:
                 raise ValueError(f"Cannot load the PDF signing key {key} / {cert}")
+            _keep_key_loaded(found)
             _cache.clear()
             _cache[cache_key] = found
     return found
+
+
+def _keep_key_loaded(simple_signer) -> None:
+    """pyHanko's SimpleSigner parses (and, for RSA, checks) its private key on every
+    signature: ~70 ms twice per PDF. Parse it once and sign with the parsed key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+    from pyhanko.sign.general import get_pyca_cryptography_hash
+
+    parsed = serialization.load_der_private_key(
+        simple_signer.signing_key.dump(), password=None
+    )
+    generic = simple_signer.sign_raw
+
+    def sign_raw(data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = simple_signer.get_signature_mechanism_for_digest(digest_algorithm)
+        if mechanism["algorithm"].native in ("rsassa_pkcs1v15", "sha256_rsa"):
+            return parsed.sign(
+                data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm)
+            )
+        return generic(data, digest_algorithm)
+
+    simple_signer.sign_raw = sign_raw
 
 
 def signing_enabled() -> bool:
@@ -76,7 +100,15 @@ def sign_pdf(data: bytes, *, reason: str = "", location: str = "") -> bytes:
         location=location or None,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
-    out = signers.sign_pdf(writer, meta, signer=active)
+    # A fixed reservation for the signature container skips pyHanko's trial
+    # signature (it signs twice otherwise); room for a certificate chain of a few
+    # certificates.
+    out = signers.sign_pdf(
+        writer,
+        meta,
+        signer=active,
+        bytes_reserved=getattr(settings, "PDF_SIGNING_RESERVED_BYTES", 16384),
+    )
     return out.getvalue()
 
 
