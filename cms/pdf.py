@@ -33,10 +33,38 @@ def font_configuration():
     return config
 
 
-def html_to_pdf(html: str, *, base_url: str | None = None) -> bytes:
+# WeasyPrint cascades its full HTML5 user-agent stylesheet over every element of
+# every document. Documents built only from html/body/div/p/br/img (certificates)
+# need five rules of it; using just those saves ~10 ms of a ~65 ms certificate.
+LEAN_UA_CSS = (
+    "html, body, div, p { display: block }"
+    "head, style, title, meta, script { display: none }"
+    "br::before { content: '\\A'; white-space: pre-line }"
+)
+_lean_class = None
+
+
+def _lean_html_class():
+    global _lean_class
+    if _lean_class is None:
+        from weasyprint import CSS, HTML
+
+        stylesheet = CSS(string=LEAN_UA_CSS)
+
+        class LeanHTML(HTML):
+            def _ua_stylesheets(self, forms=False):
+                return [stylesheet]
+
+        _lean_class = LeanHTML
+    return _lean_class
+
+
+def html_to_pdf(html: str, *, base_url: str | None = None, lean: bool = False) -> bytes:
+    """``lean``: the document uses only html/body/div/p/br/img (see LEAN_UA_CSS)."""
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=base_url).write_pdf(
+    document_class = _lean_html_class() if lean else HTML
+    return document_class(string=html, base_url=base_url).write_pdf(
         font_config=font_configuration()
     )
 

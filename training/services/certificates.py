@@ -243,7 +243,7 @@ def certificate_html(*, fields: dict, template: CertificateTemplate) -> str:
 
 
 def certificate_pdf(*, fields: dict, template: CertificateTemplate) -> bytes:
-    data = html_to_pdf(certificate_html(fields=fields, template=template))
+    data = html_to_pdf(certificate_html(fields=fields, template=template), lean=True)
     if signing_enabled():
         data = sign_pdf(
             data,
