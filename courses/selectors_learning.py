@@ -61,9 +61,10 @@ def catalogue_subjects() -> list[Subject]:
 
 
 def certificates_url() -> str | None:
-    """The certificates page once that feature exists; no dead link before."""
+    """The learner's certificates page, when the training app provides it (courses
+    must not import training, so the URL is looked up by name)."""
     try:
-        return reverse("training:certificates")
+        return reverse("training:certificates_mine")
     except NoReverseMatch:
         return None
 

@@ -52,6 +52,8 @@ class ClassForm(forms.ModelForm):
             "min_attendance_percent",
             "final_quiz",
             "description",
+            "issues_certificate",
+            "certificate_template",
         ]
         widgets = {
             "starts_on": DATE_WIDGET,
@@ -70,6 +72,9 @@ class ClassForm(forms.ModelForm):
         self.fields["final_quiz"].queryset = Quiz.objects.filter(
             is_published=True, kind=Quiz.Kind.EXAM
         ).order_by("title")
+        self.fields["certificate_template"].empty_label = gettext_lazy(
+            "The default template"
+        )
 
     def clean(self):
         cleaned = super().clean()

@@ -28,6 +28,7 @@ PROGRAMME_FIELDS = [
     "deadline",
     "description",
     "issues_certificate",
+    "certificate_template",
 ]
 VERSION_FIELDS = [
     "effective_from",
@@ -88,6 +89,7 @@ class ProgrammeForm(forms.ModelForm):
         self.fields["owner_unit"].queryset = selectors.units_visible_to(
             actor, manage=True
         ).order_by("path")
+        self.fields["certificate_template"].empty_label = _("The default template")
 
 
 class ProgrammeEditForm(forms.ModelForm):
@@ -102,11 +104,16 @@ class ProgrammeEditForm(forms.ModelForm):
             "deadline",
             "description",
             "issues_certificate",
+            "certificate_template",
         ]
         widgets = {
             "deadline": DATE_WIDGET,
             "description": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["certificate_template"].empty_label = _("The default template")
 
 
 class VersionForm(forms.ModelForm):

@@ -28,6 +28,7 @@ from training.models import (
     ProgrammeVersion,
 )
 from training.selectors import people_visible_to
+from training.selectors_certificates import certificates_of
 
 ZERO = Decimal(0)
 MET_STATUSES = (ComplianceStatus.Status.COMPLIANT, ComplianceStatus.Status.EXEMPT)
@@ -307,9 +308,15 @@ def evaluation_rows(*, people: Iterable[Person], year: int) -> list[EvaluationRo
 
 
 def _certificates_of(person: Person) -> list:
-    """Certificates arrive with issue 7; the record template already has a section
-    for them. Replace this with the certificate selector then."""
-    return []
+    """The person's certificates, newest first, each with its ``status`` (valid,
+    revoked or superseded) for the record's badge. One query."""
+    # Services import the selectors; this one pure function goes the other way.
+    from training.services.certificates import certificate_status
+
+    certificates = certificates_of(person)
+    for certificate in certificates:
+        certificate.status = certificate_status(certificate)
+    return certificates
 
 
 def personal_record(*, person: Person) -> dict:

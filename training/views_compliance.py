@@ -283,6 +283,14 @@ RECORD_COMPLIANCE_HEADERS = (
     "线上学时",
 )
 RECORD_CLASS_HEADERS = ("培训班", "开始日期", "结束日期", "结果", "出勤率(%)")
+RECORD_CERTIFICATE_HEADERS = (
+    "证书编号",
+    "证书名称",
+    "培训项目/培训班",
+    "发证日期",
+    "状态",
+)
+CERTIFICATE_STATUS = {"valid": "有效", "revoked": "已撤销", "superseded": "已换发"}
 
 
 def _record_xlsx(request, person: Person | None, *, is_me: bool):
@@ -337,6 +345,17 @@ def _record_xlsx(request, person: Person | None, *, is_me: bool):
                     m.attendance_percent,
                 ]
             )
+    ws = sheet_with_header(wb, "证书", RECORD_CERTIFICATE_HEADERS)
+    for c in record["certificates"]:
+        ws.append(
+            [
+                c.number,
+                c.fields.get("title", ""),
+                c.fields.get("subject", ""),
+                timezone.localdate(c.issued_at),
+                CERTIFICATE_STATUS[c.status],
+            ]
+        )
     _audit_record_export(request, person, "xlsx")
     return xlsx_response(wb, f"training-record-{person.employee_no}")
 

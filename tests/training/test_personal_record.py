@@ -95,7 +95,7 @@ def test_xlsx(client, coordinator, history):
     response = client.get(urls(history)[2])
     assert response.status_code == 200
     wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    assert wb.sheetnames == ["学时记录", "年度合计", "达标情况", "培训班"]
+    assert wb.sheetnames == ["学时记录", "年度合计", "达标情况", "培训班", "证书"]
     ws = wb["学时记录"]
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][:5] == ("年度", "日期", "培训内容", "来源", "学时")

@@ -78,6 +78,8 @@ CLASS_FIELDS = (
     "min_attendance_percent",
     "final_quiz",
     "description",
+    "issues_certificate",
+    "certificate_template",
 )
 
 

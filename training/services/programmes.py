@@ -208,6 +208,7 @@ EDITABLE_FIELDS = (
     "deadline",
     "description",
     "issues_certificate",
+    "certificate_template",
 )
 
 
