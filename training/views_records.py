@@ -13,7 +13,10 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from training import selectors
@@ -385,13 +388,31 @@ def person_ledger_reverse(request, pk: int, entry_id: int):
     form = ReverseEntryForm(request.POST)
     if form.is_valid():
         try:
-            ledger_entry_reverse(
+            reversal = ledger_entry_reverse(
                 entry=entry, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, _("The entry was reversed."))
+            offers = reversal.certificate_reviews.count()
+            if offers:
+                # The revocation offer: the reversed credit may have been all that
+                # a certificate rested on. The coordinator decides there.
+                messages.warning(
+                    request,
+                    format_html(
+                        '{} <a href="{}">{}</a>',
+                        ngettext(
+                            "%(count)d valid certificate rested on this credit.",
+                            "%(count)d valid certificates rested on this credit.",
+                            offers,
+                        )
+                        % {"count": offers},
+                        reverse("training:certificate_reviews"),
+                        _("Decide whether to revoke them"),
+                    ),
+                )
             return redirect("training:person_ledger", pk=person.pk)
     return _ledger_page(
         request, person, status=400, reverse_form=form, reverse_entry_id=entry.pk

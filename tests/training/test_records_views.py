@@ -433,3 +433,32 @@ def test_exemption_pages(client, coordinator, coordinator_b, people, annual):
     assert status_of(person, annual) == "in_progress"
     page = client.get(url)
     assert "exemption-revoked" in page.content.decode()
+
+
+def test_reversing_class_credit_offers_certificate_revocation(
+    client, coordinator, people, tree
+):
+    from tests.factories.training import make_completed_class
+    from training.models import CertificateReview
+    from training.services.certificates import certificate_issue
+
+    person = people["A1"]
+    training_class = make_completed_class(
+        tree.city_a, actor=coordinator, passed=[person]
+    )
+    certificate, _created = certificate_issue(
+        person=person, training_class=training_class, actor=coordinator
+    )
+    entry = person.ledger_entries.get(source="class")
+    client.force_login(coordinator)
+    response = client.post(
+        reverse("training:person_ledger_reverse", args=[person.pk, entry.pk]),
+        {"reason": "未实际参训"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert CertificateReview.objects.filter(certificate=certificate).count() == 1
+    page = response.content.decode()
+    assert "1 valid certificate rested on this credit." in page
+    assert reverse("training:certificate_reviews") in page
