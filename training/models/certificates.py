@@ -125,7 +125,7 @@ class CertificateTemplate(PreviewableMixin, models.Model):
     # Wagtail admin preview: the certificate with sample data, as HTML or PDF.
     @property
     def preview_modes(self):
-        return [("", _("Certificate")), ("pdf", _("PDF"))]
+        return [("", _("As a web page")), ("pdf", _("As PDF"))]
 
     def serve_preview(self, request, mode_name):
         from training.services.certificates import certificate_template_preview

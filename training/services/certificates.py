@@ -365,7 +365,8 @@ def certificate_issue(
         replaces=replaces,
         batch=batch,
         issued_at=issued_at,
-        issued_by=actor,
+        # A batch runs as the system, on behalf of whoever asked for it.
+        issued_by=actor if actor is not None else getattr(batch, "requested_by", None),
     )
     certificate.pdf.save(f"{code}.pdf", ContentFile(data), save=False)
     try:
@@ -485,10 +486,11 @@ def certificate_reissue(*, certificate: Certificate, actor, reason: str) -> Cert
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say why the certificate is re-issued.")})
     if not CertificateRevocation.objects.filter(certificate=certificate).exists():
+        # Stored text is read by everyone: in the site language, not the actor's.
+        with translation.override(settings.LANGUAGE_CODE):
+            stored = _("Re-issued: %(reason)s") % {"reason": reason.strip()}
         CertificateRevocation.objects.create(
-            certificate=certificate,
-            reason=(_("Re-issued: %(reason)s") % {"reason": reason.strip()})[:500],
-            revoked_by=actor,
+            certificate=certificate, reason=stored[:500], revoked_by=actor
         )
     new, _created = certificate_issue(
         person=certificate.person,
@@ -567,10 +569,11 @@ def certificate_review_decide(
         raise ValidationError(_("This revocation offer has already been decided."))
     note = (note or "").strip()
     if revoke:
-        reason = note or (
-            _("The credit it rested on was reversed: %(reason)s")
-            % {"reason": review.reversal.reason}
-        )
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = note or (
+                _("The credit it rested on was reversed: %(reason)s")
+                % {"reason": review.reversal.reason}
+            )
         certificate_revoke(
             certificate=review.certificate,
             actor=actor,
