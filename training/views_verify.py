@@ -15,13 +15,29 @@ from training.services.certificates import (
 
 
 def _rate_limited(request) -> bool:
-    from allauth.core import ratelimit
+    """The ``certificate_verify`` rate of ACCOUNT_RATE_LIMITS, per client address
+    (allauth's limiter: the same cache and client-IP rules as the login limits).
+    ``allauth.core.ratelimit.consume`` never limits GET requests, and looking a
+    number up is a GET, hence the call one level down with ``limit_get``."""
+    from allauth.core.internal import ratelimit
 
-    return not ratelimit.consume(request, action="certificate_verify")
+    return (
+        ratelimit.consume(
+            request,
+            app="allauth.account",
+            action="certificate_verify",
+            limit_get=True,
+        )
+        is None
+    )
 
 
 def _too_many(request):
-    return render(request, "training/certificates/verify_rate_limited.html", status=429)
+    response = render(
+        request, "training/certificates/verify_rate_limited.html", status=429
+    )
+    response["Retry-After"] = "60"
+    return response
 
 
 @require_http_methods(["GET"])

@@ -26,6 +26,8 @@ from assessments.models import (
 from assessments.scoring import score_response
 from assessments.selectors import grading_queue
 from assessments.services import content_validate, pool_shortfalls
+from training.models import Certificate, CertificateTemplate
+from training.services.certificates import certificate_status
 
 Status = Attempt.Status
 TYPES = {t.value for t in Question.Type}
@@ -104,6 +106,7 @@ def _counts() -> dict[str, int]:
             Attempt,
             AttemptItem,
             GradeChange,
+            Certificate,
         )
     }
 
@@ -149,6 +152,20 @@ def test_seed_demo_twice_creates_everything_once(settings):
     # The ungraded short answer waits in the coordinator's queue.
     coordinator = User.objects.get(username="coordinator")
     assert grading_queue(coordinator).count() == 1
+
+    # Certificates (training/demo_certificates.py): the class and the 政治轮训
+    # programme, every status on show, the learner's own still valid.
+    assert re.search(r"Certificates: \d+ issued .*, 0 created", out.getvalue())
+    certificates = list(
+        Certificate.objects.select_related("revocation", "replaced_by", "person__user")
+    )
+    statuses = Counter(certificate_status(c) for c in certificates)
+    assert statuses["valid"] >= 5
+    assert statuses["revoked"] == 1 and statuses["superseded"] == 1
+    assert {c.kind for c in certificates} == {"class", "programme"}
+    mine = [c for c in certificates if c.person.user == learner]
+    assert mine and all(certificate_status(c) == "valid" for c in mine)
+    assert CertificateTemplate.objects.get(is_default=True).seal is not None
 
 
 # --- the seeding function on the small test tree ------------------------------------

@@ -63,6 +63,9 @@ ROLE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
             "assessments.change_quiz",
             "assessments.view_quiz",
             "assessments.add_questionimport",
+            "training.add_certificatetemplate",
+            "training.change_certificatetemplate",
+            "training.view_certificatetemplate",
         ),
     ),
     Role.ADMIN: (
@@ -84,6 +87,9 @@ ROLE_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
             "courses.add_assignment",
             "courses.view_assignment",
             "courses.view_enrollment",
+            "training.add_certificatetemplate",
+            "training.change_certificatetemplate",
+            "training.view_certificatetemplate",
         ),
     ),
 }

@@ -62,10 +62,6 @@ class Command(BaseCommand):
             self.seed_training()
             # Also indexes pages published before the search table existed.
             search_entries_rebuild()
-        self.stdout.write(
-            "Certificates: not seeded yet; their module will add them to this "
-            "command when it is built."
-        )
         self.print_summary(time.monotonic() - started)
 
     # --- units ---------------------------------------------------------------------
@@ -305,7 +301,9 @@ class Command(BaseCommand):
 
     def seed_training(self) -> None:
         """学时 history, a political rotation class with attendance, external records
-        waiting for approval, exemptions, and progress reports (one late)."""
+        waiting for approval, exemptions, progress reports (one late) and
+        certificates (one revoked, one re-issued)."""
+        from training.demo_certificates import seed_certificates
         from training.demo_classes import seed_classes
         from training.demo_ledger import seed_ledger_history
         from training.demo_records import seed_records
@@ -315,6 +313,7 @@ class Command(BaseCommand):
         seed_classes(stdout=self.stdout)
         seed_records(stdout=self.stdout)
         seed_reports(stdout=self.stdout)
+        seed_certificates(stdout=self.stdout)
 
     def print_summary(self, seconds: float) -> None:
         units = OrgUnit.objects.in_bulk(
