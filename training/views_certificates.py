@@ -25,6 +25,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from openpyxl import Workbook
 
@@ -578,7 +579,11 @@ def certificate_batch_new(request):
         return redirect(back)
     messages.success(
         request,
-        _("Certificates are being issued to %(count)d people.")
+        ngettext(
+            "A certificate batch for %(count)d person was started.",
+            "A certificate batch for %(count)d people was started.",
+            batch.total,
+        )
         % {"count": batch.total},
     )
     return redirect("training:certificate_batch_detail", pk=batch.pk)
