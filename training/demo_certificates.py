@@ -252,6 +252,31 @@ def _revoke_and_reissue(
         certificate_reissue(certificate=target, actor=actor, reason=REISSUE_REASON)
 
 
+PROOF_BODY = (
+    "{name}同志（{unit}）参加{subject}，于{end}前完成规定培训{hours}、{days}，"
+    "经考核{result}，符合轮训要求。\n\n特此证明。"
+)
+
+
+def _proof_template_ensure(programme: Programme, default: CertificateTemplate) -> None:
+    """Programmes print a 培训合格证明 (the class template prints a 结业证书)."""
+    if programme.certificate_template_id:
+        return
+    proof, _created = CertificateTemplate.objects.get_or_create(
+        name="培训合格证明（培训项目）",
+        defaults={
+            "title": "培训合格证明",
+            "issuing_body": default.issuing_body,
+            "body": PROOF_BODY,
+            "signature_line": default.signature_line,
+            "seal": default.seal,
+            "orientation": CertificateTemplate.Orientation.PORTRAIT,
+        },
+    )
+    programme.certificate_template = proof
+    programme.save(update_fields=["certificate_template"])
+
+
 def seed_certificates(*, stdout=None) -> dict[str, int]:
     template = CertificateTemplate.objects.filter(is_default=True).first()
     if template is None:
@@ -266,6 +291,8 @@ def seed_certificates(*, stdout=None) -> dict[str, int]:
         status=TrainingClass.Status.COMPLETED,
     ).first()
     programme = Programme.objects.filter(key=PROGRAMME_KEY).first()
+    if programme is not None:
+        _proof_template_ensure(programme, template)
     if training_class is not None:
         _issue_for_class(training_class)
     if programme is not None and programme.issues_certificate:

@@ -10,7 +10,7 @@ verify page, sees it valid under a masked name, and uploads the PDF to check it.
 Elements are found by id, name or CSS class, not by interface text, so the test
 keeps passing when the interface is translated. With SCREENSHOTS=1 the screens go
 to docs/screenshots/certificate-*.png and the certificate itself to
-docs/images/certificate-sample.png."""
+docs/screenshots/certificate-pdf.png."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ pytestmark = pytest.mark.e2e
 
 LEARNER_NAME = "张喆明"
 MASKED_NAME = "张*明"
-IMAGES_DIR = Path(__file__).resolve().parents[2] / "docs" / "images"
+IMAGES_DIR = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def _past_dates() -> tuple[dt.date, dt.date]:
@@ -135,7 +135,7 @@ def _render_sample(pdf: Path) -> None:
             "80",
             "-singlefile",
             str(pdf),
-            str(IMAGES_DIR / "certificate-sample"),
+            str(IMAGES_DIR / "certificate-pdf"),
         ],
         check=True,
     )
