@@ -1,7 +1,7 @@
 """Run the benchmarks against a fresh database and record the numbers.
 
 Usage: ``make bench`` (PostgreSQL) or ``DATABASE_URL=... python benchmarks/run.py
-[roster exam courses]`` (default: all). Each benchmark writes
+[roster exam courses certificates]`` (default: all). Each benchmark writes
 benchmarks/results/<name>.json and a line to results.md. The exam storm (many
 learners over HTTP against gunicorn) is separate: ``make bench-storm``.
 A fresh database named ``<db>_bench`` is created next to the one in DATABASE_URL.
@@ -101,6 +101,7 @@ BENCHMARKS = {
     "roster": "benchmarks.bench_roster_import",
     "exam": "benchmarks.bench_exam",
     "courses": "benchmarks.bench_courses",
+    "certificates": "benchmarks.bench_certificates",
     "compliance": "benchmarks.compliance_bench",
 }
 # These set up (and keep) their own database, so each runs in a process of its own

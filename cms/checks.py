@@ -6,8 +6,6 @@ seconds instead of milliseconds.
 """
 
 import ctypes.util
-import shutil
-import subprocess
 
 from django.core.checks import Warning, register
 
@@ -17,19 +15,9 @@ APT_HINT = (
 
 
 def cjk_font_available() -> bool:
-    if not shutil.which("fc-list"):
-        return False
-    try:
-        result = subprocess.run(
-            ["fc-list", ":lang=zh", "family"],  # noqa: S607
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return bool(result.stdout.strip())
+    from cms.fonts import fc_list
+
+    return bool(fc_list(":lang=zh"))
 
 
 def harfbuzz_subset_available() -> bool:

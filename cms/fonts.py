@@ -13,6 +13,7 @@ Needs fontTools (a WeasyPrint dependency) and Debian's fonts-noto-cjk.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -120,18 +121,25 @@ def build(dest: Path = DEST, source: Path = SOURCE) -> Path:
     return dest
 
 
-def installed() -> bool:
+def fc_list(pattern: str) -> str:
+    """fontconfig's answer for ``pattern`` (family names), "" when it cannot say."""
+    if not shutil.which("fc-list"):
+        return ""
     try:
         result = subprocess.run(  # noqa: S603
-            ["fc-list", f":family={FAMILY}", "family"],  # noqa: S607
+            ["fc-list", pattern, "family"],  # noqa: S607
             capture_output=True,
             text=True,
             timeout=10,
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
-        return False
-    return bool(result.stdout.strip())
+        return ""
+    return result.stdout.strip()
+
+
+def installed() -> bool:
+    return bool(fc_list(f":family={FAMILY}"))
 
 
 if __name__ == "__main__":

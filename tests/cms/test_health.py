@@ -3,7 +3,7 @@
 import pytest
 from django.core.checks import Warning, run_checks
 
-from cms import checks
+from cms import checks, fonts
 
 
 @pytest.mark.django_db
@@ -34,6 +34,8 @@ def test_healthz_is_get_only(client):
 
 
 def pdf_warning_ids(monkeypatch, *, font: bool, harfbuzz: bool) -> set[str]:
+    # The certificate font (cms.W003) has tests of its own: test_fonts_check.py.
+    monkeypatch.setattr(fonts, "installed", lambda: True)
     monkeypatch.setattr(checks, "cjk_font_available", lambda: font)
     monkeypatch.setattr(checks, "harfbuzz_subset_available", lambda: harfbuzz)
     return {message.id for message in checks.check_pdf_fonts(None)}
@@ -59,6 +61,7 @@ def test_warns_twice_when_both_are_missing(monkeypatch):
 
 
 def test_checks_are_registered_and_are_warnings(monkeypatch):
+    monkeypatch.setattr(fonts, "installed", lambda: True)
     monkeypatch.setattr(checks, "cjk_font_available", lambda: False)
     monkeypatch.setattr(checks, "harfbuzz_subset_available", lambda: False)
     found = [m for m in run_checks(tags=["pdf"]) if m.id.startswith("cms.")]
@@ -68,20 +71,20 @@ def test_checks_are_registered_and_are_warnings(monkeypatch):
 
 
 def test_cjk_font_probe_without_fc_list(monkeypatch):
-    monkeypatch.setattr(checks.shutil, "which", lambda name: None)
+    monkeypatch.setattr(fonts.shutil, "which", lambda name: None)
     assert checks.cjk_font_available() is False
 
 
 def test_cjk_font_probe_reads_fc_list(monkeypatch):
     import subprocess
 
-    monkeypatch.setattr(checks.shutil, "which", lambda name: "/usr/bin/fc-list")
+    monkeypatch.setattr(fonts.shutil, "which", lambda name: "/usr/bin/fc-list")
 
     def fake_run(args, **kwargs):
         return subprocess.CompletedProcess(args, 0, stdout=fake_run.output, stderr="")
 
     fake_run.output = "Noto Sans CJK SC\n"
-    monkeypatch.setattr(checks.subprocess, "run", fake_run)
+    monkeypatch.setattr(fonts.subprocess, "run", fake_run)
     assert checks.cjk_font_available() is True
     fake_run.output = ""
     assert checks.cjk_font_available() is False

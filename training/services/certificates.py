@@ -385,6 +385,9 @@ def certificate_issue(
         return Certificate.objects.get(
             subject_key=subject.key, generation=generation
         ), False
+    except BaseException:
+        certificate.pdf.delete(save=False)  # no row, so no file either
+        raise
     return certificate, True
 
 
@@ -449,6 +452,15 @@ def certificate_revoke(
         raise ValidationError({"reason": _("Say why the certificate is revoked.")})
     if CertificateRevocation.objects.filter(certificate=certificate).exists():
         raise ValidationError(_("This certificate has already been revoked."))
+    revocation = _record_revocation(certificate, actor, reason, reversal=reversal)
+    _notify_revoked(certificate, revocation.reason)
+    return revocation
+
+
+def _record_revocation(
+    certificate: Certificate, actor, reason: str, *, reversal=None
+) -> CertificateRevocation:
+    """The revocation row, its audit event, and the open offers it settles."""
     revocation = CertificateRevocation(
         certificate=certificate,
         reason=reason[:500],
@@ -471,7 +483,6 @@ def certificate_revoke(
         target=certificate,
         detail={"reason": revocation.reason},
     )
-    _notify_revoked(certificate, revocation.reason)
     return revocation
 
 
@@ -489,9 +500,7 @@ def certificate_reissue(*, certificate: Certificate, actor, reason: str) -> Cert
         # Stored text is read by everyone: in the site language, not the actor's.
         with translation.override(settings.LANGUAGE_CODE):
             stored = _("Re-issued: %(reason)s") % {"reason": reason.strip()}
-        CertificateRevocation.objects.create(
-            certificate=certificate, reason=stored[:500], revoked_by=actor
-        )
+        _record_revocation(certificate, actor, stored)
     new, _created = certificate_issue(
         person=certificate.person,
         programme=certificate.programme,

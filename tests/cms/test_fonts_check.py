@@ -1,0 +1,59 @@
+"""The certificate font check (cms.W003) and the font probe behind it."""
+
+import subprocess
+
+from django.core.checks import Warning, run_checks
+
+from cms import checks, fonts
+
+
+def warning_ids(monkeypatch, *, certificate_font: bool) -> set[str]:
+    monkeypatch.setattr(checks, "cjk_font_available", lambda: True)
+    monkeypatch.setattr(checks, "harfbuzz_subset_available", lambda: True)
+    monkeypatch.setattr(fonts, "installed", lambda: certificate_font)
+    return {message.id for message in checks.check_pdf_fonts(None)}
+
+
+def test_warns_without_the_certificate_font(monkeypatch):
+    assert warning_ids(monkeypatch, certificate_font=False) == {"cms.W003"}
+
+
+def test_quiet_with_the_certificate_font(monkeypatch):
+    assert warning_ids(monkeypatch, certificate_font=True) == set()
+
+
+def test_certificate_font_warning_is_registered_with_a_hint(monkeypatch):
+    warning_ids(monkeypatch, certificate_font=False)
+    (found,) = [m for m in run_checks(tags=["pdf"]) if m.id == "cms.W003"]
+    assert isinstance(found, Warning)
+    assert fonts.FAMILY in found.msg
+    assert "make fonts" in found.hint
+
+
+def test_font_probe_reads_fc_list(monkeypatch):
+    calls = []
+
+    def fake_run(args, **kwargs):
+        calls.append(args)
+        return subprocess.CompletedProcess(args, 0, stdout=fake_run.output, stderr="")
+
+    monkeypatch.setattr(fonts.subprocess, "run", fake_run)
+    fake_run.output = "JCPX Serif SC\n"
+    assert fonts.installed() is True
+    fake_run.output = ""
+    assert fonts.installed() is False
+    assert calls[0] == ["fc-list", f":family={fonts.FAMILY}", "family"]
+
+
+def test_font_probe_without_fc_list(monkeypatch):
+    def missing(args, **kwargs):
+        raise FileNotFoundError(args[0])
+
+    monkeypatch.setattr(fonts.subprocess, "run", missing)
+    assert fonts.installed() is False
+
+
+def test_charset_covers_gb2312_but_not_rare_name_characters():
+    chars = fonts.charset()
+    assert {ord(c) for c in "王建国张三明欧阳检察院证书编号：0123ABC"} <= chars
+    assert not {ord(c) for c in "喆堃𠮷䶮"} & chars
