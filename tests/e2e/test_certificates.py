@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib
 import os
 import re
 import shutil
@@ -24,7 +23,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.utils import timezone
 
 from tests.e2e.conftest import VIEWPORT
@@ -36,7 +34,10 @@ from tests.factories import (
     UserFactory,
     grant,
 )
-from tests.factories.training import make_completed_class
+from tests.factories.training import (
+    default_certificate_template_ensure,
+    make_completed_class,
+)
 from training.models import Certificate, CertificateBatch
 from training.services import role_groups_ensure
 
@@ -56,20 +57,13 @@ def _past_dates() -> tuple[dt.date, dt.date]:
     return starts, ends
 
 
-def _default_template_ensure() -> None:
-    """Migration 0004's default certificate template, back after an earlier
-    transactional test flushed the table."""
-    migration = importlib.import_module("training.migrations.0004_certificates")
-    migration.default_template(apps, None)
-
-
 @pytest.fixture
 def world(transactional_db, home_page, live_server, settings):
     # The verify URL (and its QR code) is fixed when the certificate is issued:
     # point it at the live server so the anonymous browser can follow it.
     settings.WAGTAILADMIN_BASE_URL = live_server.url
     role_groups_ensure()
-    _default_template_ensure()
+    default_certificate_template_ensure()
     prov = OrgUnitFactory(code="PROV", name="某省人民检察院", level="provincial")
     city = OrgUnitFactory(
         code="CITY-A", name="甲市人民检察院", level="municipal", parent=prov

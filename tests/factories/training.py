@@ -142,3 +142,14 @@ def make_completed_class(
     class_complete(training_class=training_class, actor=actor)
     training_class.refresh_from_db()
     return training_class
+
+
+def default_certificate_template_ensure() -> None:
+    """Migration 0004's default certificate template, back after an earlier
+    transactional test flushed the table (flushes drop migration data)."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("training.migrations.0004_certificates")
+    migration.default_template(apps, None)

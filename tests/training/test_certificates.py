@@ -23,7 +23,12 @@ from hypothesis import strategies as st
 
 from cms import fonts
 from tests.factories import PersonFactory
-from tests.factories.training import credit, make_class, make_programme
+from tests.factories.training import (
+    credit,
+    default_certificate_template_ensure,
+    make_class,
+    make_programme,
+)
 from training.models import (
     Certificate,
     CertificateBatch,
@@ -372,6 +377,7 @@ def test_concurrent_issue_of_one_subject_makes_one_row(
 ):
     if connection.vendor != "postgresql":
         pytest.skip("real concurrency needs PostgreSQL (SQLite serialises writers)")
+    default_certificate_template_ensure()
     annual = make_programme(tree.prov, hours_required=Decimal("90")).programme
     person = people["A1"]
     credit(person, "95")
