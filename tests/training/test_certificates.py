@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import re
 import shutil
 import subprocess
@@ -369,6 +370,38 @@ def test_a_live_batch_cannot_be_resumed(done_class, coordinator):
     batch.refresh_from_db()
     with pytest.raises(ValidationError):
         certificate_batch_resume(batch=batch, actor=coordinator)
+
+
+def test_stalled_batches_are_queued_again_by_the_sweep(
+    done_class, coordinator, django_capture_on_commit_callbacks
+):
+    from django.core.management import call_command
+
+    stalled = certificate_batch_create(
+        actor=coordinator, training_class=done_class, enqueue=False
+    )
+    long_ago = timezone.now() - dt.timedelta(minutes=10)
+    CertificateBatch.objects.filter(pk=stalled.pk).update(
+        status=CertificateBatch.Status.RUNNING, heartbeat_at=long_ago
+    )
+    live = certificate_batch_create(
+        actor=coordinator, training_class=done_class, enqueue=False
+    )
+    CertificateBatch.objects.filter(pk=live.pk).update(
+        status=CertificateBatch.Status.RUNNING, heartbeat_at=timezone.now()
+    )
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("resume_certificate_batches", stdout=out)
+    assert f"({stalled.pk})" in out.getvalue()
+    stalled.refresh_from_db()
+    live.refresh_from_db()
+    assert stalled.status == CertificateBatch.Status.DONE  # immediate task backend
+    assert live.status == CertificateBatch.Status.RUNNING  # its worker is alive
+    assert Certificate.objects.count() == 2
+    out = io.StringIO()
+    call_command("resume_certificate_batches", stdout=out)
+    assert "No stalled" in out.getvalue()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -725,6 +725,25 @@ def certificate_batch_resume(*, batch: CertificateBatch, actor) -> CertificateBa
     return batch
 
 
+def certificate_batches_resume_stale() -> list[int]:
+    """Queue again every batch whose worker stopped reporting (killed, machine
+    restarted): for a scheduler, so nobody has to press 继续发放. Returns their ids."""
+    cutoff = timezone.now() - BATCH_STALE_AFTER
+    stale = list(
+        CertificateBatch.objects.filter(
+            status=CertificateBatch.Status.RUNNING, heartbeat_at__lt=cutoff
+        ).values_list("pk", flat=True)
+    )
+    CertificateBatch.objects.filter(pk__in=stale).update(
+        status=CertificateBatch.Status.QUEUED
+    )
+    for batch_id in stale:
+        transaction.on_commit(
+            lambda batch_id=batch_id: certificate_batch_enqueue(batch_id=batch_id)
+        )
+    return stale
+
+
 PROGRESS_EVERY = 10
 
 
