@@ -111,21 +111,15 @@ def make_class(
     return training_class
 
 
-def make_completed_class(
-    organiser_unit, *, actor, passed=(), failed=(), sessions: int = 2, **fields: Any
-):
-    """A class completed through the services: ``passed`` attended every session,
-    ``failed`` none. Certificates are not issued here (on-commit hooks do not run
-    in a plain test transaction); call the certificate services for that."""
+def complete_class(training_class, *, actor, passed=(), failed=()):
+    """Nominate, record attendance (``passed`` present at every session, ``failed``
+    absent) and complete ``training_class`` through the services."""
     from training.services.classes import (
         attendance_record,
         class_complete,
         class_nominate,
     )
 
-    training_class = make_class(
-        organiser_unit, actor=actor, sessions=sessions, **fields
-    )
     for people, status in ((passed, "present"), (failed, "absent")):
         for person in people:
             member = class_nominate(
@@ -142,6 +136,18 @@ def make_completed_class(
     class_complete(training_class=training_class, actor=actor)
     training_class.refresh_from_db()
     return training_class
+
+
+def make_completed_class(
+    organiser_unit, *, actor, passed=(), failed=(), sessions: int = 2, **fields: Any
+):
+    """A class completed through the services: ``passed`` attended every session,
+    ``failed`` none. Certificates are not issued here (on-commit hooks do not run
+    in a plain test transaction); call the certificate services for that."""
+    training_class = make_class(
+        organiser_unit, actor=actor, sessions=sessions, **fields
+    )
+    return complete_class(training_class, actor=actor, passed=passed, failed=failed)
 
 
 def default_certificate_template_ensure() -> None:

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from cms import fonts
 from tests.factories import PersonFactory
 from tests.factories.training import (
+    complete_class,
     credit,
     default_certificate_template_ensure,
     make_class,
@@ -54,7 +55,6 @@ from training.services.certificates import (
     certificate_template_preview,
     mask_name,
 )
-from training.services.classes import attendance_record, class_complete, class_nominate
 from training.services.ledger import ledger_entry_reverse
 from training.services.programmes import programme_update
 
@@ -62,26 +62,6 @@ CROCKFORD = re.compile(rf"^[{CODE_ALPHABET}]{{16}}$")
 
 
 # --- helpers -------------------------------------------------------------------
-
-
-def complete_class(training_class, *, actor, passed=(), failed=()):
-    """Nominate, record attendance (all present / all absent) and complete."""
-    for people, status in ((passed, "present"), (failed, "absent")):
-        for person in people:
-            member = class_nominate(
-                training_class=training_class, person=person, actor=actor
-            )
-            for session in training_class.sessions.all():
-                attendance_record(
-                    session=session,
-                    member=member,
-                    status=status,
-                    leave_reason="",
-                    actor=actor,
-                )
-    class_complete(training_class=training_class, actor=actor)
-    training_class.refresh_from_db()
-    return training_class
 
 
 def pdf_text(path: str | Path) -> str:
