@@ -540,20 +540,22 @@ def certificates_review_after_reversal(
             if entry.source_key.startswith(f"class:{certificate.training_class_id}:"):
                 affected.append(certificate)
             continue
-        still_met = ComplianceStatus.objects.filter(
-            person_id=entry.person_id,
-            programme_id=certificate.programme_id,
-            cycle_start=certificate.cycle_start,
-            status=ComplianceStatus.Status.COMPLIANT,
-        ).exists()
-        in_cycle = ComplianceStatus.objects.filter(
-            person_id=entry.person_id,
-            programme_id=certificate.programme_id,
-            cycle_start=certificate.cycle_start,
-            cycle_start__lte=entry.occurred_on,
-            due_on__gte=entry.occurred_on,
-        ).exists()
-        if in_cycle and not still_met:
+        # The certificate's cycle, if the reversed entry falls inside it.
+        cycle_status = (
+            ComplianceStatus.objects.filter(
+                person_id=entry.person_id,
+                programme_id=certificate.programme_id,
+                cycle_start=certificate.cycle_start,
+                cycle_start__lte=entry.occurred_on,
+                due_on__gte=entry.occurred_on,
+            )
+            .values_list("status", flat=True)
+            .first()
+        )
+        if (
+            cycle_status is not None
+            and cycle_status != ComplianceStatus.Status.COMPLIANT
+        ):
             affected.append(certificate)
     reviews = []
     for certificate in affected:
