@@ -4,6 +4,7 @@ from training import (
     urls_certificates,
     urls_classes,
     urls_compliance,
+    urls_dashboard,
     urls_programmes,
     urls_records,
     urls_reports,
@@ -43,3 +44,4 @@ urlpatterns += urls_reports.urlpatterns
 urlpatterns += urls_classes.urlpatterns
 urlpatterns += urls_programmes.urlpatterns
 urlpatterns += urls_certificates.urlpatterns
+urlpatterns += urls_dashboard.urlpatterns

@@ -1,5 +1,6 @@
 """Training models, one module per area; every public model is re-exported here."""
 
+from training.models.api import ApiToken
 from training.models.certificates import (
     Certificate,
     CertificateBatch,
@@ -15,6 +16,7 @@ from training.models.classes import (
     TrainingClass,
 )
 from training.models.compliance import ComplianceStatus, Exemption
+from training.models.exports import ReportExport
 from training.models.ledger import (
     ApprovalDelegation,
     ExternalEvidence,
@@ -31,9 +33,11 @@ from training.models.org import (
 )
 from training.models.programmes import Programme, ProgrammeVersion
 from training.models.reports import ProgressReport, ReportSubmission
+from training.models.rollups import UnitRollup, UnitRollupMonth
 
 __all__ = [
     "GRADE_ONLY_FOR_PROSECUTORS",
+    "ApiToken",
     "ApprovalDelegation",
     "AttendanceRecord",
     "Certificate",
@@ -55,8 +59,11 @@ __all__ = [
     "Programme",
     "ProgrammeVersion",
     "ProgressReport",
+    "ReportExport",
     "ReportSubmission",
     "RoleGrant",
     "RosterImport",
     "TrainingClass",
+    "UnitRollup",
+    "UnitRollupMonth",
 ]

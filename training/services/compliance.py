@@ -38,6 +38,11 @@ from training.models import (
     Programme,
     ProgrammeVersion,
 )
+from training.services.rollups import (
+    rollups_rebuild,
+    rollups_rebuild_cycles,
+    rollups_refresh,
+)
 
 Version = ProgrammeVersion
 
@@ -359,19 +364,24 @@ def compliance_refresh_person(
     days: Iterable[dt.date] = (),
     today: dt.date | None = None,
     rules_by_programme: dict[int, list[Rule]] | None = None,
+    rollups: bool = True,
 ) -> list[ComplianceStatus]:
-    """Re-evaluate one person for the current cycles and those containing ``days``."""
+    """Re-evaluate one person for the current cycles and those containing ``days``.
+
+    ``rollups=False`` leaves the unit roll-ups to a caller that rebuilds them in
+    bulk afterwards."""
     today = today or timezone.localdate()
     person = Person.objects.select_related("unit").get(pk=person_id)
     if rules_by_programme is None:
         rules_by_programme = programme_rules()
     reference_days = {today, *days}
-    previous = {
-        (p, s): (st, met)
-        for p, s, st, met in ComplianceStatus.objects.filter(
-            person_id=person.pk
-        ).values_list("programme_id", "cycle_start", "status", "met_on")
-    }
+    previous: dict[tuple[int, dt.date], tuple] = {}
+    previous_unit: dict[tuple[int, dt.date], int] = {}
+    for p, s, st, met, unit_id in ComplianceStatus.objects.filter(
+        person_id=person.pk
+    ).values_list("programme_id", "cycle_start", "status", "met_on", "unit_id"):
+        previous[(p, s)] = (st, met)
+        previous_unit[(p, s)] = unit_id
 
     targets: list[tuple[rules.Cycle, Rule]] = []
     stale: list[tuple[int, dt.date]] = []  # open cycles the person has left
@@ -391,7 +401,17 @@ def compliance_refresh_person(
         ComplianceStatus.objects.filter(
             person_id=person.pk, programme_id=programme_id, cycle_start=start
         ).delete()
+    # Roll-ups to recount: the units the touched cycles were counted in before
+    # (a transfer moves the person) and the person's unit now.
+    touched = set(stale) | {(r.programme_id, c.start) for c, r in targets}
+    rollup_keys = {
+        (unit_id, p, s)
+        for (p, s), unit_id in previous_unit.items()
+        if (p, s) in touched
+    } | {(person.unit_id, p, s) for p, s in touched if (p, s) not in stale}
     if not targets:
+        if rollups:
+            rollups_refresh(rollup_keys, today=today)
         return []
 
     start = min(c.start for c, _r in targets)
@@ -427,6 +447,8 @@ def compliance_refresh_person(
             )
         )
     _upsert(rows)
+    if rollups:
+        rollups_refresh(rollup_keys, today=today)
     met = [
         (row.programme_id, row.cycle_start)
         for row in rows
@@ -577,6 +599,9 @@ def _recompute_fixed_cycle(
         ComplianceStatus.objects.filter(
             programme_id=rule.programme_id, cycle_start=cycle.start
         ).exclude(Exists(people.filter(pk=OuterRef("person_id")))).delete()
+    rollups_rebuild(
+        programme_id=rule.programme_id, cycle_start=cycle.start, today=today
+    )
     return written
 
 
@@ -641,9 +666,10 @@ def _recompute_event(versions: list[Rule], today: dt.date) -> int:
     count = 0
     for person_id in people.values_list("id", flat=True).iterator():
         compliance_refresh_person(
-            person_id=person_id, today=today, rules_by_programme=loaded
+            person_id=person_id, today=today, rules_by_programme=loaded, rollups=False
         )
         count += 1
+    rollups_rebuild(programme_id=first.programme_id, today=today)
     return count
 
 
@@ -697,6 +723,18 @@ def compliance_mark_overdue(*, today: dt.date | None = None) -> int:
     UPDATE: "in progress" already means something is missing, and nothing can be
     credited to a cycle after its due date. Run daily before the reminders."""
     today = today or timezone.localdate()
-    return ComplianceStatus.objects.filter(
-        status=rules.IN_PROGRESS, due_on__lt=today
-    ).update(status=rules.NON_COMPLIANT, evaluated_at=timezone.now())
+    late = ComplianceStatus.objects.filter(status=rules.IN_PROGRESS, due_on__lt=today)
+    with transaction.atomic():
+        cycles = set(late.values_list("programme_id", "cycle_start").distinct())
+        count = late.update(status=rules.NON_COMPLIANT, evaluated_at=timezone.now())
+        # At-risk counts depend on the day, so every current cycle is recounted.
+        rollups_rebuild_cycles(
+            cycles
+            | set(
+                ComplianceStatus.objects.filter(due_on__gte=today)
+                .values_list("programme_id", "cycle_start")
+                .distinct()
+            ),
+            today=today,
+        )
+    return count
