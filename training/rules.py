@@ -199,6 +199,43 @@ def evaluate(
     return Evaluation(IN_PROGRESS, missing)
 
 
+def met_day(
+    requirement: Requirement,
+    entries: Iterable[Entry],
+    cycle: Cycle,
+    today: dt.date,
+    items: Credits | None = None,
+) -> dt.date | None:
+    """The first day by which the entries met the requirement (None if they never
+    did by ``today``). Completed courses, exams and classes in ``items`` count as
+    done throughout; amounts are added day by day, so a reversal that undid an
+    earlier meeting moves the day to when it was met again."""
+    credits = Credits(
+        courses=items.courses if items else frozenset(),
+        quizzes=items.quizzes if items else frozenset(),
+        classes=items.classes if items else frozenset(),
+    )
+    by_day: dict[dt.date, list[Entry]] = {}
+    for entry in entries:
+        if cycle.contains(entry.day) and entry.day <= today:
+            by_day.setdefault(entry.day, []).append(entry)
+    met = None
+    for day in sorted(by_day):
+        for entry in by_day[day]:
+            credits.hours += entry.hours
+            credits.days += entry.days
+            if entry.is_online:
+                credits.online_hours += entry.hours
+            if entry.is_centralised:
+                credits.centralised_days += entry.days
+        compliant = evaluate(requirement, credits, cycle, day).status == COMPLIANT
+        if compliant and met is None:
+            met = day
+        elif not compliant:
+            met = None
+    return met
+
+
 def format_amount(value: str | Decimal) -> str:
     """A 学时 or day amount as people write it: 90, 6.5, 0.25 (no trailing zeros)."""
     value = Decimal(value).normalize()

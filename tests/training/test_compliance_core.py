@@ -151,3 +151,42 @@ def test_publishing_a_rule_reaches_cached_rules(people, annual, tree):
     assert ComplianceStatus.objects.filter(
         person=person, programme=online.programme
     ).exists()
+
+
+def test_first_evaluation_dates_met_on_by_the_credit_that_sufficed(people, tree):
+    """A programme published after people had already learnt enough: they met it with
+    their last credit in the cycle, not on the day of the recompute (the monthly
+    trend on the dashboard reads met_on)."""
+    person = people["A1"]
+    credit(person, "50", on=dt.date(2026, 2, 10))
+    credit(person, "50", on=dt.date(2026, 4, 20))
+    version = make_programme(tree.prov, name="新发布项目", hours_required=Decimal("90"))
+    compliance_recompute(programme_ids=[version.programme_id], today=TODAY)
+    row = ComplianceStatus.objects.get(person=person, programme=version.programme)
+    # The second credit made the 90 学时: met then, not on the recompute's day.
+    assert (row.status, row.met_on) == ("compliant", dt.date(2026, 4, 20))
+    # Evaluated again later: the day stays.
+    compliance_recompute(
+        programme_ids=[version.programme_id], today=TODAY + dt.timedelta(days=30)
+    )
+    row.refresh_from_db()
+    assert row.met_on == dt.date(2026, 4, 20)
+
+
+def test_met_on_is_the_day_of_meeting_when_already_tracked(people, annual):
+    person = people["A1"]
+    assert status_of(person, annual).status == "in_progress"
+    credit(person, "95", on=dt.date(2026, 3, 1))
+    row = ComplianceStatus.objects.get(person=person, programme=annual.programme)
+    assert row.status == "compliant"
+    assert row.met_on == timezone.localdate()
+
+
+def test_first_evaluation_in_person_refresh_dates_met_on_too(people, tree):
+    person = people["A1"]
+    credit(person, "95", on=dt.date(2026, 2, 10))
+    credit(person, "5", on=dt.date(2026, 5, 1))
+    version = make_programme(tree.prov, name="新发布项目", hours_required=Decimal("90"))
+    compliance_refresh_person(person_id=person.pk, today=TODAY)
+    row = ComplianceStatus.objects.get(person=person, programme=version.programme)
+    assert row.met_on == dt.date(2026, 2, 10)

@@ -389,3 +389,29 @@ def test_only_entries_up_to_the_due_date_count(batch, day):
     assert cycle.due == day
     credits = credits_in(batch, cycle)
     assert credits.hours == sum((e.hours for e in batch if e.day <= day), Decimal(0))
+
+
+def test_met_day_is_the_first_day_the_credits_sufficed():
+    import datetime as dt
+    from decimal import Decimal as D
+
+    from training import rules
+
+    cycle = rules.Cycle(
+        dt.date(2026, 1, 1), dt.date(2026, 12, 31), dt.date(2026, 12, 31)
+    )
+    need = rules.Requirement(hours=D("90"))
+    entries = [
+        rules.Entry(dt.date(2026, 2, 1), D("50")),
+        rules.Entry(dt.date(2026, 3, 1), D("45")),
+        rules.Entry(dt.date(2026, 4, 1), D("-10")),  # a reversal: no longer met
+        rules.Entry(dt.date(2026, 6, 1), D("10")),
+        rules.Entry(dt.date(2026, 9, 1), D("30")),
+    ]
+    assert rules.met_day(need, entries, cycle, dt.date(2026, 11, 1)) == dt.date(
+        2026, 6, 1
+    )
+    assert rules.met_day(need, entries[:2], cycle, dt.date(2026, 11, 1)) == dt.date(
+        2026, 3, 1
+    )
+    assert rules.met_day(need, entries[:1], cycle, dt.date(2026, 11, 1)) is None

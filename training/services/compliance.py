@@ -284,6 +284,14 @@ def _done_items(person: Person, rules_: list[tuple[rules.Cycle, Rule]]):
     return done
 
 
+def _counted(entries, rule: Rule):
+    return [
+        rules.Entry(day, hours, days, online, central)
+        for day, hours, days, online, central, programme_id in entries
+        if not rule.earmarked or programme_id == rule.programme_id
+    ]
+
+
 def _credits_for(
     cycle: rules.Cycle,
     rule: Rule,
@@ -291,12 +299,7 @@ def _credits_for(
     pending,
     done,
 ) -> rules.Credits:
-    counted = (
-        rules.Entry(day, hours, days, online, central)
-        for day, hours, days, online, central, programme_id in entries
-        if not rule.earmarked or programme_id == rule.programme_id
-    )
-    credits = rules.credits_in(counted, cycle)
+    credits = rules.credits_in(_counted(entries, rule), cycle)
     credits.pending_hours = sum(
         (
             hours
@@ -323,11 +326,22 @@ def _status_row(
     credits: rules.Credits,
     previous: tuple[str, dt.date | None] | None,
     today: dt.date,
+    first_met: dt.date | None = None,
 ) -> ComplianceStatus:
+    """``met_on`` keeps the day the person first met the cycle. A person evaluated
+    for the first time and already compliant (a programme published after they had
+    learnt, a transfer, a late import) met it on the day their credits first
+    sufficed (``first_met``, from ``rules.met_day``), not on the day the platform
+    looked: that keeps the dashboard's monthly trend true."""
     met_on = None
     if result.status == rules.COMPLIANT:
         was = previous if previous and previous[0] == rules.COMPLIANT else None
-        met_on = was[1] if was and was[1] else today
+        if was and was[1]:
+            met_on = was[1]
+        elif previous is None and first_met is not None:
+            met_on = min(first_met, today)
+        else:
+            met_on = today
     return ComplianceStatus(
         person_id=person.pk,
         programme_id=rule.programme_id,
@@ -435,6 +449,12 @@ def compliance_refresh_person(
         credits = _credits_for(cycle, rule, entries, pending, done)
         exempt = rules.exemption_applies(exemptions[rule.programme_id], cycle, today)
         result = rules.evaluate(rule.requirement, credits, cycle, today, exempt=exempt)
+        first_met = None
+        key = (rule.programme_id, cycle.start)
+        if result.status == rules.COMPLIANT and key not in previous:
+            first_met = rules.met_day(
+                rule.requirement, _counted(entries, rule), cycle, today, credits
+            )
         rows.append(
             _status_row(
                 person,
@@ -444,6 +464,7 @@ def compliance_refresh_person(
                 credits,
                 previous.get((rule.programme_id, cycle.start)),
                 today,
+                first_met,
             )
         )
     _upsert(rows)
@@ -580,15 +601,23 @@ def _recompute_fixed_cycle(
         person = Person(pk=person_id, unit_id=unit_id)
         rows.append(
             _status_row(
-                person, cycle, rule, result, credits, previous.get(person_id), today
+                person,
+                cycle,
+                rule,
+                result,
+                credits,
+                previous.get(person_id),
+                today,
             )
         )
         if len(rows) >= BATCH:
+            _date_first_met(rows, previous, rule, cycle, credit_filter, today)
             _upsert(rows)
             written += len(rows)
             rows = []
             if progress:
                 progress(written)
+    _date_first_met(rows, previous, rule, cycle, credit_filter, today)
     _upsert(rows)
     written += len(rows)
     if progress:
@@ -603,6 +632,49 @@ def _recompute_fixed_cycle(
         programme_id=rule.programme_id, cycle_start=cycle.start, today=today
     )
     return written
+
+
+def _date_first_met(
+    rows: list[ComplianceStatus],
+    previous: dict,
+    rule: Rule,
+    cycle: rules.Cycle,
+    credit_filter: Q,
+    today: dt.date,
+) -> None:
+    """People compliant at their first evaluation met the cycle when their credits
+    first sufficed: one ledger read for the batch, then ``rules.met_day`` each."""
+    new = {
+        row.person_id: row
+        for row in rows
+        if row.status == rules.COMPLIANT and row.person_id not in previous
+    }
+    if not new:
+        return
+    entries = defaultdict(list)
+    for person_id, *values in LedgerEntry.objects.filter(
+        credit_filter, person_id__in=list(new)
+    ).values_list(
+        "person_id",
+        "occurred_on",
+        "hours",
+        "days",
+        "is_online",
+        "is_centralised",
+        "programme_id",
+    ):
+        entries[person_id].append(tuple(values))
+    for person_id, row in new.items():
+        items = rules.Credits(
+            courses=rule.requirement.courses,
+            quizzes=rule.requirement.quizzes,
+            classes=rule.requirement.classes,
+        )
+        day = rules.met_day(
+            rule.requirement, _counted(entries[person_id], rule), cycle, today, items
+        )
+        if day is not None:
+            row.met_on = day
 
 
 def _done_items_bulk(rule: Rule, cycle: rules.Cycle, people) -> dict:
