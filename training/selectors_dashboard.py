@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -128,30 +128,42 @@ def dashboard_root_units(user) -> list[OrgUnit]:
 def dashboard_unit(user, unit_id: int | None) -> OrgUnit:
     """The unit asked for, if the user may see it; else their own top unit.
     Another scope's unit is refused, never silently replaced."""
-    roots = dashboard_root_units(user)
     if unit_id is None:
+        roots = dashboard_root_units(user)
         if not roots:
             raise PermissionDenied
         return roots[0]
+    # A drill-down page needs no list of roots (one query fewer).
+    require_view_role(user)
     unit = OrgUnit.objects.filter(pk=unit_id).first()
     if unit is None or not unit_in_scope(user, unit):
         raise PermissionDenied
     return unit
 
 
+def _latest_published(programme) -> QuerySet[ProgrammeVersion]:
+    return ProgrammeVersion.objects.filter(
+        programme=programme, is_published=True
+    ).order_by("-effective_from")
+
+
 def dashboard_programmes() -> list[Programme]:
+    # The latest cycle kind comes along, so the filter form need not ask again.
     return list(
-        Programme.objects.filter(status=Programme.Status.PUBLISHED).order_by("name")
+        Programme.objects.filter(status=Programme.Status.PUBLISHED)
+        .annotate(
+            latest_cycle_kind=Subquery(
+                _latest_published(OuterRef("pk")).values("cycle_kind")[:1]
+            )
+        )
+        .order_by("name")
     )
 
 
 def programme_is_event(programme: Programme) -> bool:
-    version = (
-        ProgrammeVersion.objects.filter(programme=programme, is_published=True)
-        .order_by("-effective_from")
-        .only("cycle_kind")
-        .first()
-    )
+    if hasattr(programme, "latest_cycle_kind"):
+        return programme.latest_cycle_kind == "event"
+    version = _latest_published(programme).only("cycle_kind").first()
     return version is not None and version.cycle_kind == "event"
 
 
@@ -212,8 +224,8 @@ class Counts:
 
     def as_dict(self) -> dict:
         data = asdict(self)
-        data["hours"] = str(self.hours)
-        data["online_hours"] = str(self.online_hours)
+        data["hours"] = str(Decimal(self.hours).quantize(Decimal("0.01")))
+        data["online_hours"] = str(Decimal(self.online_hours).quantize(Decimal("0.01")))
         data["rate"] = None if self.rate is None else str(self.rate)
         per_head = self.online_hours_per_head
         data["online_hours_per_head"] = None if per_head is None else str(per_head)

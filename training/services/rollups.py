@@ -47,13 +47,20 @@ _STATUS_FIELD = {
 GRAIN = ("category", "grade", "leadership_level", "is_quota")
 
 
-def rollups_generation() -> int:
-    """The number dashboard caches are keyed by; changes whenever roll-ups do."""
+def rollups_generation() -> str:
+    """What dashboard caches are keyed by; changes whenever roll-ups do.
+
+    Two parts: a number bumped after every commit that recounted roll-ups (exact
+    when the cache is shared, as Redis is in production), and the highest roll-up
+    id (one index lookup), which moves with every recount in any process — so a
+    background worker's recompute reaches a web process even on a process-local
+    cache (development)."""
     generation = cache.get(GENERATION_KEY)
     if generation is None:
         generation = time.time_ns()
         cache.add(GENERATION_KEY, generation, None)
-    return generation
+    latest = UnitRollup.objects.order_by("-id").values_list("id", flat=True).first()
+    return f"{generation}.{latest or 0}"
 
 
 def _bump_generation() -> None:
