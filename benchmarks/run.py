@@ -9,7 +9,9 @@ A fresh database named ``<db>_bench`` is created next to the one in DATABASE_URL
 ``compliance`` (300,000 people, ``benchmarks/compliance_bench.py``) is not in the
 default set: it keeps its own seeded database between runs and takes minutes the
 first time. Run it by name: ``python benchmarks/run.py compliance [--people 30000]
-[--all-programmes]``.
+[--all-programmes]``. ``dashboard`` (``benchmarks/bench_dashboard.py``: the
+/reports/ pages, the 300,000-row people export, roll-up rebuild) uses the same
+database and runs by name the same way: ``python benchmarks/run.py dashboard``.
 """
 
 from __future__ import annotations
@@ -103,10 +105,11 @@ BENCHMARKS = {
     "courses": "benchmarks.bench_courses",
     "certificates": "benchmarks.bench_certificates",
     "compliance": "benchmarks.compliance_bench",
+    "dashboard": "benchmarks.bench_dashboard",
 }
 # These set up (and keep) their own database, so each runs in a process of its own
 # and only when asked for by name.
-OWN_DATABASE = {"compliance"}
+OWN_DATABASE = {"compliance", "dashboard"}
 
 
 def main() -> None:
@@ -116,7 +119,9 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("names", nargs="*")
-    parser.add_argument("--people", type=int, help="compliance: people to seed")
+    parser.add_argument(
+        "--people", type=int, help="compliance, dashboard: people to seed"
+    )
     parser.add_argument(
         "--all-programmes",
         action="store_true",

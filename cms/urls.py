@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("api/v1/", include("training.api.urls")),
     path("", include("assessments.urls")),
     path("", include("courses.urls")),
     path("", include("training.urls")),

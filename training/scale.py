@@ -10,7 +10,7 @@ nothing here goes through ``save()``, ``add_child`` or per-row services.
   level) and the units inserted in one go.
 * Ids are reserved up front (a PostgreSQL sequence jump, or max id + 1), so users,
   people and ledger rows can be written without reading anything back; on
-  PostgreSQL they are streamed with ``COPY``, elsewhere with ``bulk_create``.
+  PostgreSQL they are streamed with ``COPY``, elsewhere with batched INSERTs.
 * Everything random comes from one ``random.Random(seed)``: the same seed gives the
   same names, mixes and dates (ids and timestamps aside).
 
@@ -24,16 +24,24 @@ import datetime as dt
 import math
 import random
 import time
+import uuid
+from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.cache import cache
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from assessments.models import Attempt
+from courses.models import Enrollment
 from training.models import (
+    Certificate,
+    CertificateReview,
+    CertificateRevocation,
     ClassMember,
     ComplianceStatus,
     Exemption,
@@ -43,7 +51,10 @@ from training.models import (
     Person,
     Programme,
     RoleGrant,
+    UnitRollup,
+    UnitRollupMonth,
 )
+from training.services.rollups import GENERATION_KEY
 
 PREFIX = "S-"
 BATCH = 5000
@@ -140,6 +151,26 @@ CLASSES = [
 ]  # fmt: skip
 PROVIDERS = ["国家检察官学院", "省委党校", "省检察官学院", "政法大学"]
 
+# The national course catalogue (title, minutes: 45 → 1 学时, 20 → 0.5, 10 → 0.25)
+# and exams that online entries come from, created once under their own index page.
+CATALOGUE_SLUG = "s-national-courses"
+CATALOGUE_TITLE = "全国检察机关网络培训课程"
+NATIONAL_COURSES = [
+    *((title, 45) for title in COURSES),
+    ("宪法学习专题", 45), ("党章党规党纪教育", 45), ("检察机关党风廉政建设", 20),
+    ("新时代检察工作理念", 20), ("刑事检察业务规范", 20), ("控告申诉检察实务", 20),
+    ("检察听证工作指引", 20), ("司法责任制改革要点", 20), ("案件质量评价指标解读", 20),
+    ("检察官心理调适", 10), ("网络舆情应对", 10), ("公文处理规范", 10),
+    ("档案管理基础", 10), ("安全生产与消防常识", 10),
+]  # fmt: skip
+EXAMS = [
+    "全国检察机关政治理论考试", "检察官职业道德考试", "法律监督业务知识考试",
+    "刑事检察业务考试", "民事行政检察业务考试", "公益诉讼检察业务考试",
+    "检察信息化应用考试", "保密知识考试",
+]  # fmt: skip
+# Marks the exams seed_scale made (Quiz has no code field to carry the S- prefix).
+EXAM_MARK = "seed_scale national exam"
+
 # The three yearly national programmes (same keys and rules as training.national).
 NATIONAL_FALLBACK = [
     {
@@ -191,6 +222,10 @@ class ScaleResult:
     units: int = 0
     people: int = 0
     ledger_entries: int = 0
+    enrollments: int = 0
+    attempts: int = 0
+    certificates: int = 0
+    compliance: dict[int, int] = field(default_factory=dict)
     programmes: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     mix: dict[str, int] = field(default_factory=dict)
@@ -246,7 +281,7 @@ def _write(
     phase: str,
 ) -> int:
     """Insert ``rows`` (tuples in ``columns`` order, ids included): COPY on
-    PostgreSQL, ``bulk_create`` in batches of 5,000 elsewhere."""
+    PostgreSQL, INSERTs in batches of 5,000 elsewhere."""
     written = 0
     if _is_postgres():
         table = model._meta.db_table
@@ -260,19 +295,33 @@ def _write(
                     if progress and written % (BATCH * 10) == 0:
                         progress(phase, written, total)
     else:
-        attnames = {f.column: f.attname for f in model._meta.concrete_fields}
-        names = [attnames[c] for c in columns]
-        batch: list[models.Model] = []
-        for row in rows:
-            batch.append(model(**dict(zip(names, row, strict=True))))
-            if len(batch) >= BATCH:
-                model.objects.bulk_create(batch)
+        # Plain INSERTs, not bulk_create: its pre_save would overwrite the
+        # auto_now_add timestamps (enrolled_at) given here with the current time.
+        by_column = {f.column: f for f in model._meta.concrete_fields}
+        fields = [by_column[c] for c in columns]
+        sql = 'INSERT INTO "{}" ({}) VALUES ({})'.format(  # noqa: S608 (our names)
+            model._meta.db_table,
+            ", ".join(f'"{c}"' for c in columns),
+            ", ".join(["%s"] * len(columns)),
+        )
+        batch: list[list] = []
+        with connection.cursor() as cursor:
+            for row in rows:
+                batch.append(
+                    [
+                        f.get_db_prep_save(value, connection)
+                        for f, value in zip(fields, row, strict=True)
+                    ]
+                )
+                if len(batch) >= BATCH:
+                    cursor.executemany(sql, batch)
+                    written += len(batch)
+                    batch = []
+                    if progress:
+                        progress(phase, written, total)
+            if batch:
+                cursor.executemany(sql, batch)
                 written += len(batch)
-                batch = []
-                if progress:
-                    progress(phase, written, total)
-        model.objects.bulk_create(batch)
-        written += len(batch)
     if progress:
         progress(phase, written, total)
     return written
@@ -526,10 +575,62 @@ def build_people(
     return people
 
 
-# --- the ledger --------------------------------------------------------------------
+# --- the ledger, with the enrolments and attempts behind its online credits ------
 
 HALF = Decimal("0.5")
-COURSE_HOURS = [(Decimal("0.25"), 0.2), (HALF, 0.3), (Decimal(1), 0.5)]
+QUIZ_PASS_PERCENT = Decimal(60)
+IN_PROGRESS_SHARE = 0.25  # people with a course started and not finished
+EARLIER_FAIL_SHARE = 0.15  # passed exams with a failed first attempt
+FAILED_ONLY_SHARE = 0.08  # people who failed an exam and have not passed it yet
+
+
+@dataclass
+class Catalogue:
+    """The national courses and exams the online ledger entries come from (ids of
+    the rows ``catalogue_ensure`` made; titles and 学时 as the ledger shows them)."""
+
+    course_ids: list[int]
+    course_titles: list[str]
+    course_hours: list[Decimal]
+    exam_ids: list[int]
+    exam_titles: list[str]
+
+
+@dataclass
+class LearningRows:
+    """What ``ledger_rows`` decided besides the entries, kept compactly (arrays, not
+    objects: ~2 million enrolments at national scale) until they are written."""
+
+    first_enrollment: int
+    first_attempt: int
+    # Enrolments, by id - first_enrollment.
+    enrol_user: array = field(default_factory=lambda: array("q"))
+    enrol_course: array = field(default_factory=lambda: array("b"))
+    enrol_day: array = field(default_factory=lambda: array("l"))
+    enrol_progress: array = field(default_factory=lambda: array("b"))  # 100: done
+    # Attempts, by id - first_attempt.
+    attempt_user: array = field(default_factory=lambda: array("q"))
+    attempt_exam: array = field(default_factory=lambda: array("b"))
+    attempt_number: array = field(default_factory=lambda: array("b"))
+    attempt_day: array = field(default_factory=lambda: array("l"))
+    attempt_passed: array = field(default_factory=lambda: array("b"))
+
+    def enrol(self, user_id: int, course: int, day: dt.date, progress: int) -> int:
+        self.enrol_user.append(user_id)
+        self.enrol_course.append(course)
+        self.enrol_day.append(day.toordinal())
+        self.enrol_progress.append(progress)
+        return self.first_enrollment + len(self.enrol_user) - 1
+
+    def attempt(
+        self, user_id: int, exam: int, number: int, day: dt.date, passed: bool
+    ) -> int:
+        self.attempt_user.append(user_id)
+        self.attempt_exam.append(exam)
+        self.attempt_number.append(number)
+        self.attempt_day.append(day.toordinal())
+        self.attempt_passed.append(int(passed))
+        return self.first_attempt + len(self.attempt_user) - 1
 
 
 def ledger_rows(
@@ -541,21 +642,32 @@ def ledger_rows(
     end: dt.date,
     political_id: int | None,
     now: dt.datetime,
+    catalogue: Catalogue,
+    learning: LearningRows,
 ) -> Iterator[tuple]:
-    """8–12 entries a person: online courses (0.25–1 学时), passed tests (0.5),
-    class attendance with days (political rotation classes earmarked for
-    ``political_id``), now and then training elsewhere."""
+    """8–12 entries a person: online courses (each a different national course, its
+    学时), passed exams (0.5, each exam once), class attendance with days
+    (political rotation classes earmarked for ``political_id``), now and then
+    training elsewhere. The completed enrolments and the graded attempts behind the
+    online entries go to ``learning`` (with the ids the entries' ``source_key``
+    names, as ``ledger_credit_course`` and ``ledger_credit_quiz`` write them), plus
+    some courses in progress and exams failed."""
     span = (end - start).days + 1
-    hour_values = [v for v, _w in COURSE_HOURS]
-    hour_weights = [w for _v, w in COURSE_HOURS]
+    courses, exams = len(catalogue.course_ids), len(catalogue.exam_ids)
     entry_id = first_id
     zero = Decimal(0)
     for person in people:
-        for n in range(rng.randint(8, 12)):
+        entries = rng.randint(8, 12)
+        course_order = rng.sample(range(courses), min(courses, entries + 1))
+        exam_order = rng.sample(range(exams), exams)
+        for n in range(entries):
             day = start + dt.timedelta(days=rng.randrange(span))
             programme_id = None
             centralised = False
+            source_key = None
             roll = rng.random()
+            if roll >= 0.55 and roll < 0.82 and not exam_order:
+                roll = 0.0  # every exam passed already: another course instead
             if n == 0 and person.category == Category.PROSECUTOR and rng.random() < 0.7:
                 source, days = Source.CLASS, Decimal(rng.choice((2, 3, 5, 5, 5)))
                 hours = zero
@@ -563,11 +675,22 @@ def ledger_rows(
                 programme_id, centralised = political_id, True
             elif roll < 0.55:
                 source, days = Source.COURSE, zero
-                hours = rng.choices(hour_values, hour_weights)[0]
-                title = "课程：" + rng.choice(COURSES)
+                course = course_order.pop()
+                hours = catalogue.course_hours[course]
+                title = "课程：" + catalogue.course_titles[course]
+                enrollment = learning.enrol(person.user_id, course, day, 100)
+                source_key = f"enrollment:{enrollment}"
             elif roll < 0.82:
                 source, hours, days = Source.QUIZ, HALF, zero
-                title = "测试：" + rng.choice(COURSES)
+                exam = exam_order.pop()
+                title = "考试合格：" + catalogue.exam_titles[exam]
+                number = 1
+                if rng.random() < EARLIER_FAIL_SHARE:
+                    learning.attempt(person.user_id, exam, 1, day, passed=False)
+                    number = 2
+                attempt = learning.attempt(person.user_id, exam, number, day, True)
+                quiz_id = catalogue.exam_ids[exam]
+                source_key = f"quiz:{quiz_id}:{person.user_id}:{attempt}"
             elif roll < 0.97:
                 source = Source.CLASS
                 days = Decimal(rng.choice(("0.5", "1", "1", "2", "3")))
@@ -593,9 +716,16 @@ def ledger_rows(
                 programme_id,
                 "",
                 "",
+                source_key,
                 now,
             )
             entry_id += 1
+        if course_order and rng.random() < IN_PROGRESS_SHARE:
+            day = start + dt.timedelta(days=rng.randrange(span))
+            learning.enrol(person.user_id, course_order.pop(), day, rng.randint(0, 90))
+        if exam_order and rng.random() < FAILED_ONLY_SHARE:
+            day = start + dt.timedelta(days=rng.randrange(span))
+            learning.attempt(person.user_id, exam_order.pop(), 1, day, passed=False)
 
 
 LEDGER_COLUMNS = [
@@ -611,6 +741,7 @@ LEDGER_COLUMNS = [
     "programme_id",
     "reason",
     "evidence",
+    "source_key",
     "created_at",
 ]
 
@@ -664,6 +795,216 @@ def _fallback_programmes_ensure(owner_unit: OrgUnit) -> None:
             **spec["rule"],
         )
         programme_publish(version=version, actor=None)
+
+
+# --- courses, exams, enrolments, attempts -------------------------------------------
+
+
+def _site_home():
+    from wagtail.models import Page, Site
+
+    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
+    if site is not None:
+        return site.root_page
+    return Page.objects.filter(depth=2).order_by("path").first()
+
+
+def catalogue_ensure() -> Catalogue:
+    """The national courses (published Wagtail pages under their own index page
+    below the home page) and exams; created once, reused afterwards. Courses have
+    no lessons and exams no questions: enough for enrolments, attempts and the
+    ledger to point at, not to be taken."""
+    from wagtail.models import Page
+
+    from assessments.models import Quiz
+    from courses.models import CourseIndexPage, CoursePage, credit_hours_for_minutes
+
+    index = CourseIndexPage.objects.filter(slug=CATALOGUE_SLUG).first()
+    if index is None:
+        home = _site_home()
+        if home is None:
+            raise RuntimeError("No home page: run `manage.py migrate` first.")
+        index = CourseIndexPage(title=CATALOGUE_TITLE, slug=CATALOGUE_SLUG)
+        Page.objects.get(pk=home.pk).add_child(instance=index)
+        index.save_revision().publish()
+    existing = {c.slug: c for c in CoursePage.objects.child_of(index)}
+    courses = []
+    for number, (title, minutes) in enumerate(NATIONAL_COURSES, start=1):
+        slug = f"s-course-{number:02d}"
+        course = existing.get(slug)
+        if course is None:
+            course = CoursePage(
+                title=title,
+                slug=slug,
+                summary=f"{title}（全国检察机关网络培训课程）",
+                estimated_minutes=minutes,
+                live=False,
+            )
+            index.add_child(instance=course)
+            course.save_revision().publish()
+        courses.append(course)
+    exams = {
+        q.title: q
+        for q in Quiz.objects.filter(description=EXAM_MARK, kind=Quiz.Kind.EXAM)
+    }
+    for title in EXAMS:
+        if title not in exams:
+            # Unpublished: there are no questions to draw (nobody takes these).
+            exams[title] = Quiz.objects.create(
+                title=title,
+                kind=Quiz.Kind.EXAM,
+                description=EXAM_MARK,
+                audience=Quiz.Audience.ALL,
+                pass_percent=QUIZ_PASS_PERCENT,
+                max_attempts=2,
+                grading=Quiz.Grading.HIGHEST,
+                is_published=False,
+            )
+    return Catalogue(
+        course_ids=[c.pk for c in courses],
+        course_titles=[c.title for c in courses],
+        course_hours=[
+            credit_hours_for_minutes(minutes) for _title, minutes in NATIONAL_COURSES
+        ],
+        exam_ids=[exams[title].pk for title in EXAMS],
+        exam_titles=list(EXAMS),
+    )
+
+
+ENROLLMENT_COLUMNS = [
+    "id",
+    "user_id",
+    "course_id",
+    "source",
+    "reason",
+    "required",
+    "enrolled_at",
+    "completed_at",
+    "credit_hours",
+    "progress_percent",
+]
+ATTEMPT_COLUMNS = [
+    "id",
+    "public_id",
+    "quiz_id",
+    "user_id",
+    "number",
+    "status",
+    "started_at",
+    "submitted_at",
+    "closed_by",
+    "score",
+    "max_score",
+    "percent",
+    "passed",
+    "graded_at",
+]
+
+
+def _moment(rng: random.Random, day: dt.date, tz) -> dt.datetime:
+    """A time in office hours (Asia/Shanghai) on ``day``."""
+    minute = rng.randrange(8 * 60, 21 * 60)
+    return dt.datetime.combine(day, dt.time(minute // 60, minute % 60), tzinfo=tz)
+
+
+def enrollment_rows(
+    learning: LearningRows, catalogue: Catalogue, rng: random.Random
+) -> Iterator[tuple]:
+    """Completed enrolments at the moment their ledger entry is dated (its 学时
+    as ``credit_hours``), in-progress ones with a share of the lessons done."""
+    tz = timezone.get_current_timezone()
+    for i, user_id in enumerate(learning.enrol_user):
+        course = learning.enrol_course[i]
+        day = dt.date.fromordinal(learning.enrol_day[i])
+        progress = learning.enrol_progress[i]
+        moment = _moment(rng, day, tz)
+        done = progress == 100
+        enrolled = moment - dt.timedelta(days=rng.randrange(0, 21), hours=1)
+        yield (
+            learning.first_enrollment + i,
+            user_id,
+            catalogue.course_ids[course],
+            "self",
+            "",
+            False,
+            enrolled,
+            moment if done else None,
+            catalogue.course_hours[course] if done else None,
+            progress,
+        )
+
+
+def attempt_rows(
+    learning: LearningRows, catalogue: Catalogue, rng: random.Random
+) -> Iterator[tuple]:
+    """Submitted and graded exam attempts out of 100 (pass mark 60)."""
+    tz = timezone.get_current_timezone()
+    hundred = Decimal(100)
+    for i, user_id in enumerate(learning.attempt_user):
+        passed = bool(learning.attempt_passed[i])
+        number = learning.attempt_number[i]
+        day = dt.date.fromordinal(learning.attempt_day[i])
+        score = Decimal(rng.randint(60, 100) if passed else rng.randint(20, 59))
+        started = _moment(rng, day, tz)
+        if number == 1 and not passed:
+            # A failed first try of an exam passed later that day: the morning.
+            started = started.replace(hour=min(started.hour, 10))
+        else:
+            started = started.replace(hour=max(started.hour, 11))
+        submitted = started + dt.timedelta(minutes=rng.randint(12, 30))
+        yield (
+            learning.first_attempt + i,
+            uuid.uuid4(),  # not from ``rng``: unique across reseeds
+            catalogue.exam_ids[learning.attempt_exam[i]],
+            user_id,
+            number,
+            "finished",
+            started,
+            submitted,
+            "learner",
+            score,
+            hundred,
+            score,  # out of 100: the percent is the score
+            passed,
+            submitted,
+        )
+
+
+def certificates_sample(
+    count: int, rng: random.Random, progress: Progress | None = None
+) -> int:
+    """Real certificates (PDF rendered, sha256 recorded, through
+    ``certificate_issue``) for ``count`` people drawn from those who met a
+    certificate-issuing programme; the rest of them have none. Rendering takes
+    ~80 ms each, so 300,000 are not issued at seed time. Needs the compliance
+    rows (``--recompute``)."""
+    from training.services.certificates import certificate_issue
+
+    if count <= 0:
+        return 0
+    met = list(
+        ComplianceStatus.objects.filter(
+            status=ComplianceStatus.Status.COMPLIANT,
+            programme__issues_certificate=True,
+            person__employee_no__startswith=PREFIX,
+        )
+        .order_by("person__employee_no", "programme_id", "cycle_start")
+        .values_list("person_id", "programme_id", "cycle_start")
+    )
+    chosen = sorted(rng.sample(met, min(count, len(met))))
+    programmes = {p.pk: p for p in Programme.objects.filter(issues_certificate=True)}
+    people = Person.objects.in_bulk([person_id for person_id, _p, _s in chosen])
+    issued = 0
+    for person_id, programme_id, cycle_start in chosen:
+        _certificate, created = certificate_issue(
+            person=people[person_id],
+            programme=programmes[programme_id],
+            cycle_start=cycle_start,
+        )
+        issued += created
+        if progress:
+            progress("certificates", issued, len(chosen))
+    return issued
 
 
 # --- the whole thing ---------------------------------------------------------------
@@ -738,9 +1079,15 @@ def scale_seed(
     year: int = 2026,
     today: dt.date | None = None,
     progress: Progress | None = None,
+    recompute: bool = False,
+    certificates: int = 0,
 ) -> ScaleResult:
-    """Create the national tree, ``people`` staff with logins, their 2026 ledger and
-    the national programmes. Refuses when seed_scale data is already there."""
+    """Create the national tree, ``people`` staff with logins, their 2026 ledger with
+    the course enrolments and exam attempts behind its online entries, the national
+    programmes, courses and exams. With ``recompute``, then every published
+    programme's compliance and roll-ups, and ``certificates`` real certificates for
+    people who met a certificate-issuing programme. Each phase commits on its own
+    (all or nothing); refuses when seed_scale data is already there."""
     if scale_data_exists():
         raise ScaleDataExists(
             f"seed_scale data (codes starting with {PREFIX!r}) already exists."
@@ -786,6 +1133,9 @@ def scale_seed(
             OrgUnit.objects.get(pk=tree[0].id)
         )
     lap("units_programmes")
+    with transaction.atomic():
+        catalogue = catalogue_ensure()
+    lap("courses_exams")
 
     # 2. Staff, logins and the ledger, all or nothing.
     with transaction.atomic():
@@ -827,6 +1177,12 @@ def scale_seed(
         end = min(dt.date(year, 12, 31), max(today, start))
         expected = people * 10
         first_entry = _reserve_ids(LedgerEntry, expected + people * 3)
+        # Upper bounds: 12 entries and one course in progress a person; each exam
+        # at most twice, plus one failed.
+        learning = LearningRows(
+            first_enrollment=_reserve_ids(Enrollment, people * 13),
+            first_attempt=_reserve_ids(Attempt, people * (2 * len(EXAMS) + 1)),
+        )
         result.ledger_entries = _write(
             LedgerEntry,
             LEDGER_COLUMNS,
@@ -838,20 +1194,64 @@ def scale_seed(
                 end=end,
                 political_id=result.programmes.get("political-2026"),
                 now=now,
+                catalogue=catalogue,
+                learning=learning,
             ),
             total=expected,
             progress=progress,
             phase="ledger",
         )
         lap("ledger")
+        result.enrollments = _write(
+            Enrollment,
+            ENROLLMENT_COLUMNS,
+            enrollment_rows(learning, catalogue, rng),
+            total=len(learning.enrol_user),
+            progress=progress,
+            phase="enrollments",
+        )
+        lap("enrollments")
+        result.attempts = _write(
+            Attempt,
+            ATTEMPT_COLUMNS,
+            attempt_rows(learning, catalogue, rng),
+            total=len(learning.attempt_user),
+            progress=progress,
+            phase="attempts",
+        )
+        lap("attempts")
+        del learning
     # The commit runs the deferred foreign-key checks of every row written.
     lap("commit")
     if _is_postgres():
         with connection.cursor() as cursor:
-            for model in (OrgUnit, get_user_model(), Person, LedgerEntry):
+            for model in (
+                OrgUnit,
+                get_user_model(),
+                Person,
+                LedgerEntry,
+                Enrollment,
+                Attempt,
+            ):
                 cursor.execute(f'ANALYZE "{model._meta.db_table}"')
         lap("analyze")
     result.mix = _mix(staff)
+    del staff
+    if recompute:
+        from training.services.compliance import compliance_recompute
+
+        # One transaction per programme; each rebuilds its cycle's roll-ups.
+        result.compliance = compliance_recompute(
+            progress=(lambda n: progress("compliance", n, 0)) if progress else None
+        )
+        lap("recompute")
+        if _is_postgres():
+            with connection.cursor() as cursor:
+                for model in (ComplianceStatus, UnitRollup, UnitRollupMonth):
+                    cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+        if certificates:
+            result.certificates = certificates_sample(certificates, rng, progress)
+            lap("certificates")
     return result
 
 
@@ -870,34 +1270,66 @@ def _mix(staff: list[PersonRow]) -> dict[str, int]:
 @transaction.atomic
 def scale_reset() -> dict[str, int]:
     """Delete everything seed_scale made (by the ``S-`` prefix), and what was
-    recorded against it since (compliance rows, ledger entries, records)."""
+    recorded against it since (compliance rows and roll-ups, ledger entries,
+    records, enrolments, attempts, certificates with their PDF files). The national
+    courses and exams stay: they are shared, and reused by the next seed."""
     user_model = get_user_model()
     people = Person.objects.filter(employee_no__startswith=PREFIX)
     person_ids = people.values("id")
+    user_ids = people.values("user_id")
     deleted: dict[str, int] = {}
 
     def raw(queryset, label: str) -> None:
         # No collector: millions of rows, and nothing cascades from these.
         deleted[label] = queryset._raw_delete(queryset.db)
 
+    certificates = Certificate.objects.filter(person_id__in=person_ids)
+    files = [name for name in certificates.values_list("pdf", flat=True) if name]
+    CertificateReview.objects.filter(certificate__in=certificates).delete()
+    CertificateRevocation.objects.filter(certificate__in=certificates).delete()
+    # Re-issues point at what they replace: newest generation first.
+    deleted["certificates"] = 0
+    for generation in sorted(
+        set(certificates.values_list("generation", flat=True)), reverse=True
+    ):
+        deleted["certificates"] += certificates.filter(generation=generation).delete()[
+            0
+        ]
+    if files:
+        storage = Certificate._meta.get_field("pdf").storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in files])
     raw(ComplianceStatus.objects.filter(person_id__in=person_ids), "compliance")
     for model in (ExternalRecord, Exemption, ClassMember):
         model.objects.filter(person_id__in=person_ids).delete()
     raw(LedgerEntry.objects.filter(person_id__in=person_ids), "ledger_entries")
-    user_ids = list(people.values_list("user_id", flat=True))
+    for model, label in ((Enrollment, "enrollments"), (Attempt, "attempts")):
+        rows = model.objects.filter(user_id__in=user_ids)
+        # Whatever was recorded against them since (lesson progress, answers).
+        for relation in model._meta.related_objects:
+            relation.related_model._base_manager.filter(
+                **{f"{relation.field.name}__in": rows}
+            ).delete()
+        raw(rows, label)
+    user_id_list = list(people.values_list("user_id", flat=True))
     raw(people, "people")
-    RoleGrant.objects.filter(user_id__in=user_ids).delete()
+    RoleGrant.objects.filter(user_id__in=user_id_list).delete()
     raw(user_model.objects.filter(username__startswith=PREFIX), "users")
     units = OrgUnit.objects.filter(code__startswith=PREFIX)
     programmes = Programme.objects.filter(owner_unit__in=units)
     if programmes.exists():
         raw(ComplianceStatus.objects.filter(programme__in=programmes), "compliance2")
         LedgerEntry.objects.filter(programme__in=programmes).update(programme=None)
+        for model in (UnitRollup, UnitRollupMonth):
+            raw(model.objects.filter(programme__in=programmes), "rollups2")
         deleted["programmes"] = programmes.delete()[0]
     RoleGrant.objects.filter(unit__in=units).delete()
     raw(ComplianceStatus.objects.filter(unit__in=units), "compliance3")
+    raw(UnitRollup.objects.filter(unit__in=units), "rollups")
+    raw(UnitRollupMonth.objects.filter(unit__in=units), "rollup_months")
     deleted["units"] = units.count()
     for root in units.filter(depth=1):
         root.delete()  # treebeard: the subtree goes with it
     OrgUnit.objects.filter(code__startswith=PREFIX).delete()  # any left elsewhere
+    # Dashboards cached under the old roll-ups go with them.
+    transaction.on_commit(lambda: cache.delete(GENERATION_KEY))
     return deleted

@@ -241,6 +241,9 @@ class Dashboard:
     summary: Counts = field(default_factory=Counts)
     own: Counts = field(default_factory=Counts)  # people directly in the unit
     children: list[dict] = field(default_factory=list)  # unit + Counts, by rate
+    # Every ancestor of the unit, top first (id, name, path); callers trim them to
+    # the requester's scope.
+    ancestors: list[dict] = field(default_factory=list)
     by_category: dict[str, Counts] = field(default_factory=dict)
     by_grade: dict[str, Counts] = field(default_factory=dict)
     by_leadership: dict[str, Counts] = field(default_factory=dict)
@@ -268,13 +271,30 @@ def _children_counts(f: DashboardFilter, dash: Dashboard) -> None:
         .annotate(**SUMS)
         .order_by()
     }
-    children = (
+    # The same query brings the unit's ancestors, for the pages' breadcrumb.
+    step = OrgUnit.steplen
+    ancestor_paths = [f.unit.path[:n] for n in range(step, len(f.unit.path), step)]
+    units = (
         OrgUnit.objects.filter(
-            path__startswith=f.unit.path, depth=f.unit.depth + 1, is_active=True
+            Q(path__startswith=f.unit.path, depth=f.unit.depth + 1, is_active=True)
+            | Q(path__in=ancestor_paths)
         )
         .order_by("sort_order", "code")
-        .values("pk", "code", "name", "short_name", "path", "numchild")
+        .values("pk", "code", "name", "short_name", "path", "depth", "numchild")
     )
+    children = []
+    for unit in units:
+        if unit["depth"] < f.unit.depth:
+            dash.ancestors.append(
+                {
+                    "id": unit["pk"],
+                    "name": unit["short_name"] or unit["name"],
+                    "path": unit["path"],
+                }
+            )
+        else:
+            children.append(unit)
+    dash.ancestors.sort(key=lambda a: a["path"])
     for branch, row in by_branch.items():
         dash.summary.add(row)
         if branch == f.unit.path:

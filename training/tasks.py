@@ -61,3 +61,12 @@ def certificate_issue_task(person_id: int, programme_id: int, cycle_start: str) 
     except ValidationError:
         return ""  # no longer compliant by the time the task ran
     return certificate.code
+
+
+@task()
+def report_export_task(export_id: int) -> dict:
+    """A background dashboard export (XLSX); progress on the ReportExport row."""
+    from training.services.exports import report_export_run
+
+    export = report_export_run(export_id=export_id)
+    return {"status": export.status, "rows": export.done}

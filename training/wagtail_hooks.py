@@ -1,9 +1,13 @@
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
 from training.models import CertificateTemplate, OrgUnit, Person
 from training.panels import home_panels
+from training.services.api_tokens import api_token_admin_paths
 from training.viewsets import OrgUnitViewSet, PersonPolicy, PersonViewSet, ScopedPolicy
 from training.viewsets_certificates import (
     CertificateTemplatePolicy,
@@ -26,3 +30,41 @@ def training_home_panels(request):
 @hooks.register("register_admin_viewset")
 def register_org_admin():
     return [OrgUnitViewSet("units"), PersonViewSet("people")]
+
+
+# --- API tokens (superusers and admin-role holders) ---------------------------------
+
+
+class ApiTokenMenuItem(MenuItem):
+    def is_shown(self, request):
+        paths = api_token_admin_paths(request.user)
+        return paths is None or bool(paths)
+
+
+@hooks.register("register_admin_urls")
+def register_api_token_urls():
+    from training import views_api_tokens as views
+
+    patterns = [
+        path("", views.api_token_list, name="list"),
+        path("new/", views.api_token_new, name="new"),
+        path("<int:pk>/created/", views.api_token_created, name="created"),
+        path("<int:pk>/revoke/", views.api_token_revoke_view, name="revoke"),
+    ]
+    return [
+        path(
+            "api-tokens/",
+            include((patterns, "training_api_tokens"), namespace="training_api_tokens"),
+        )
+    ]
+
+
+@hooks.register("register_settings_menu_item")
+def register_api_token_menu_item():
+    return ApiTokenMenuItem(
+        _("API tokens"),
+        reverse("training_api_tokens:list"),
+        name="api-tokens",
+        icon_name="key",
+        order=900,
+    )

@@ -4,29 +4,46 @@ repeatable by seed, and careful about what it deletes."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import random
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, Sum
+from django.utils import timezone
 
+from assessments.models import Attempt, Quiz
+from courses.models import CourseIndexPage, CoursePage, Enrollment
 from training import scale
-from training.models import LedgerEntry, OrgUnit, Person, Programme
+from training.models import (
+    Certificate,
+    ComplianceStatus,
+    LedgerEntry,
+    OrgUnit,
+    Person,
+    Programme,
+    UnitRollup,
+    UnitRollupMonth,
+)
+from training.services.ledger import ledger_credit_course, ledger_credit_quiz
 
 UNITS, PEOPLE = 40, 500
 
 
-def seed(**options):
+def seed(**options) -> str:
+    out = io.StringIO()
     call_command(
         "seed_scale",
         units=UNITS,
         people=PEOPLE,
         force=True,
-        stdout=io.StringIO(),
+        stdout=out,
         **options,
     )
+    return out.getvalue()
 
 
 def snapshot() -> list[tuple]:
@@ -47,7 +64,19 @@ def snapshot() -> list[tuple]:
         .values_list("person__employee_no", "source", "hours", "days", "occurred_on")
         .order_by("person__employee_no", "occurred_on", "source", "hours", "days")
     )
-    return [*rows, *ledger]
+    enrollments = (
+        Enrollment.objects.filter(user__person__in=people)
+        .values_list(
+            "user__username", "course__slug", "completed_at", "progress_percent"
+        )
+        .order_by("user__username", "course__slug")
+    )
+    attempts = (
+        Attempt.objects.filter(user__person__in=people)
+        .values_list("user__username", "quiz__title", "number", "score", "passed")
+        .order_by("user__username", "quiz__title", "number")
+    )
+    return [*rows, *ledger, *enrollments, *attempts]
 
 
 def test_default_unit_counts_are_national():
@@ -156,6 +185,153 @@ def test_refused_without_debug_unless_forced(settings):
 @pytest.mark.django_db
 def test_reset_removes_everything_it_made():
     seed(seed=5)
+    pages = set(CoursePage.objects.values_list("pk", flat=True))
+    exams = set(Quiz.objects.values_list("pk", flat=True))
     scale.scale_reset()
     assert not scale.scale_data_exists()
     assert not LedgerEntry.objects.exists()
+    assert not Enrollment.objects.exists()
+    assert not Attempt.objects.exists()
+    # The national courses and exams stay, and the next seed uses them again.
+    seed(seed=5)
+    assert set(CoursePage.objects.values_list("pk", flat=True)) == pages
+    assert set(Quiz.objects.values_list("pk", flat=True)) == exams
+    assert Enrollment.objects.filter(course_id__in=pages).exists()
+
+
+def _key_id(key: str) -> int:
+    return int(key.rsplit(":", 1)[1])
+
+
+@pytest.mark.django_db
+def test_enrolments_and_attempts_behind_the_online_ledger(tree):
+    out = seed(seed=4)
+    assert "course enrolments" in out and "Seconds by phase" in out
+    people = Person.objects.filter(employee_no__startswith=scale.PREFIX)
+    entries = LedgerEntry.objects.filter(person__in=people)
+    index = CourseIndexPage.objects.get(slug=scale.CATALOGUE_SLUG)
+    courses = {c.pk: c for c in CoursePage.objects.child_of(index).live()}
+    assert len(courses) == len(scale.NATIONAL_COURSES)
+
+    # Every course credit is a completed enrolment, as ledger_credit_course keys it.
+    enrollments = Enrollment.objects.filter(user__person__in=people)
+    done = {e.pk: e for e in enrollments.filter(completed_at__isnull=False)}
+    course_entries = list(entries.filter(source=LedgerEntry.Source.COURSE))
+    assert len(course_entries) == len(done)
+    for entry in course_entries:
+        enrollment = done[_key_id(entry.source_key)]
+        assert entry.source_key == f"enrollment:{enrollment.pk}"
+        assert enrollment.user_id == entry.person.user_id
+        course = courses[enrollment.course_id]
+        assert enrollment.credit_hours == entry.hours == course.credit_hours
+        assert entry.title == f"课程：{course.title}"
+        assert timezone.localdate(enrollment.completed_at) == entry.occurred_on
+        assert enrollment.enrolled_at <= enrollment.completed_at
+        assert enrollment.progress_percent == 100
+    started = enrollments.filter(completed_at__isnull=True)
+    assert started.exists()
+    assert not started.exclude(credit_hours__isnull=True).exists()
+    assert not started.filter(progress_percent__gte=100).exists()
+    # One enrolment per learner and course (the unique constraint held).
+    assert enrollments.values("user", "course").distinct().count() == (
+        enrollments.count()
+    )
+
+    # Every exam credit is a passed, graded attempt, keyed as ledger_credit_quiz does.
+    exams = {q.pk: q for q in Quiz.objects.filter(description=scale.EXAM_MARK)}
+    assert [exams[pk].title for pk in sorted(exams)] == scale.EXAMS
+    attempts = Attempt.objects.filter(user__person__in=people)
+    passed = {a.pk: a for a in attempts.filter(passed=True)}
+    quiz_entries = list(entries.filter(source=LedgerEntry.Source.QUIZ))
+    assert len(quiz_entries) == len(passed)
+    for entry in quiz_entries:
+        attempt = passed[_key_id(entry.source_key)]
+        assert entry.source_key == (
+            f"quiz:{attempt.quiz_id}:{attempt.user_id}:{attempt.pk}"
+        )
+        assert entry.title == f"考试合格：{exams[attempt.quiz_id].title}"
+        assert entry.hours == Decimal("0.5")
+        assert attempt.status == Attempt.Status.FINISHED
+        assert attempt.score >= 60 and attempt.percent == attempt.score
+        assert timezone.localdate(attempt.graded_at) == entry.occurred_on
+    failed = attempts.filter(passed=False)
+    assert failed.exists()
+    assert not failed.filter(score__gte=60).exists()
+    assert not attempts.exclude(status=Attempt.Status.FINISHED).exists()
+    # Each exam passed at most once a person; a failed first try comes earlier.
+    assert attempts.filter(passed=True).values("user", "quiz").distinct().count() == (
+        len(passed)
+    )
+    for retry in attempts.filter(number=2).select_related("quiz")[:20]:
+        first = attempts.get(user=retry.user_id, quiz=retry.quiz_id, number=1)
+        assert first.passed is False and first.submitted_at < retry.started_at
+
+    # The real credit services see them as already credited: nothing is added.
+    entry = course_entries[0]
+    enrollment = done[_key_id(entry.source_key)]
+    again = ledger_credit_course(
+        enrollment_id=enrollment.pk,
+        user_id=enrollment.user_id,
+        course=courses[enrollment.course_id],
+        completed_at=enrollment.completed_at,
+        credit_hours=enrollment.credit_hours,
+    )
+    assert again.pk == entry.pk
+    attempt = next(iter(passed.values()))
+    quiz = exams[attempt.quiz_id]
+    assert (
+        ledger_credit_quiz(attempt=attempt, user_id=attempt.user_id, quiz=quiz) is None
+    )
+    assert (
+        entries.count()
+        == len(course_entries)
+        + entries.exclude(source=LedgerEntry.Source.COURSE).count()
+    )
+
+
+@pytest.mark.django_db
+def test_recompute_leaves_statuses_roll_ups_and_a_certificate_sample(
+    tree, django_capture_on_commit_callbacks
+):
+    out = seed(seed=6, recompute=True, certificates=2)
+    assert "Certificates issued (real PDFs, a sample): 2" in out
+    statuses = ComplianceStatus.objects.filter(
+        person__employee_no__startswith=scale.PREFIX
+    )
+    assert statuses.count() >= PEOPLE * 2  # two all-staff yearly programmes at least
+    # The roll-ups count exactly the status rows, cycle by cycle.
+    for programme_id, start in set(statuses.values_list("programme_id", "cycle_start")):
+        cycle = {"programme_id": programme_id, "cycle_start": start}
+        rollups = UnitRollup.objects.filter(**cycle).aggregate(
+            total=Sum("total"), compliant=Sum("compliant")
+        )
+        rows = ComplianceStatus.objects.filter(**cycle)
+        assert rollups["total"] == rows.count()
+        assert rollups["compliant"] == rows.filter(status="compliant").count()
+        met = UnitRollupMonth.objects.filter(**cycle).aggregate(met=Sum("met"))
+        assert (met["met"] or 0) == rows.filter(status="compliant").count()
+
+    certificates = Certificate.objects.select_related("programme")
+    assert certificates.count() == 2
+    for certificate in certificates:
+        assert certificate.programme.issues_certificate
+        assert (
+            ComplianceStatus.objects.get(
+                person=certificate.person,
+                programme=certificate.programme,
+                cycle_start=certificate.cycle_start,
+            ).status
+            == ComplianceStatus.Status.COMPLIANT
+        )
+        with certificate.pdf.open("rb") as pdf:
+            assert hashlib.sha256(pdf.read()).hexdigest() == certificate.sha256
+    files = [c.pdf.name for c in certificates]
+    storage = Certificate._meta.get_field("pdf").storage
+    assert all(storage.exists(name) for name in files)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        scale.scale_reset()
+    assert not Certificate.objects.exists()
+    assert not any(storage.exists(name) for name in files)
+    assert not ComplianceStatus.objects.exists()
+    assert not UnitRollup.objects.exists() and not UnitRollupMonth.objects.exists()

@@ -415,14 +415,14 @@ def compliance_refresh_person(
         ComplianceStatus.objects.filter(
             person_id=person.pk, programme_id=programme_id, cycle_start=start
         ).delete()
-    # Roll-ups to recount: the units the touched cycles were counted in before
-    # (a transfer moves the person) and the person's unit now.
+    # Roll-ups to recount: every cycle the person was counted in (a transfer moves
+    # the touched ones; the person's category, grade or leadership level, which
+    # are the roll-ups' grain, may have changed for closed cycles too) and the
+    # touched cycles in the person's unit now.
     touched = set(stale) | {(r.programme_id, c.start) for c, r in targets}
-    rollup_keys = {
-        (unit_id, p, s)
-        for (p, s), unit_id in previous_unit.items()
-        if (p, s) in touched
-    } | {(person.unit_id, p, s) for p, s in touched if (p, s) not in stale}
+    rollup_keys = {(unit_id, p, s) for (p, s), unit_id in previous_unit.items()} | {
+        (person.unit_id, p, s) for p, s in touched if (p, s) not in stale
+    }
     if not targets:
         if rollups:
             rollups_refresh(rollup_keys, today=today)
