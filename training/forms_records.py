@@ -71,6 +71,20 @@ def _check_evidence(upload) -> None:
         )
 
 
+SUBMIT_FIELDS = (
+    "title",
+    "provider",
+    "started_on",
+    "ended_on",
+    "hours",
+    "days",
+    "is_centralised",
+    "programme",
+    "note",
+    "files",
+)
+
+
 class ExternalRecordForm(forms.Form):
     title = forms.CharField(label=_("Training"), max_length=300)
     provider = forms.CharField(label=_("Organised by"), max_length=200)
@@ -244,3 +258,13 @@ class DelegationForm(forms.Form):
                 "approver_unit", _("Choose a unit above this one in the tree.")
             )
         return data
+
+
+def external_record_submit_from(form: ExternalRecordForm, *, person, actor):
+    """Submit a validated form through the service (the page and the API)."""
+    from training.services.ledger import external_record_submit
+
+    data = form.cleaned_data
+    return external_record_submit(
+        person=person, actor=actor, **{name: data[name] for name in SUBMIT_FIELDS}
+    )

@@ -29,6 +29,7 @@ from training.forms_records import (
     ExternalRecordForm,
     ReverseEntryForm,
     RevokeExemptionForm,
+    external_record_submit_from,
 )
 from training.models import (
     ComplianceStatus,
@@ -46,7 +47,6 @@ from training.services.exemptions import (
 )
 from training.services.ledger import (
     external_record_can_decide,
-    external_record_submit,
     ledger_entry_create,
     ledger_entry_reverse,
 )
@@ -94,21 +94,9 @@ def _submit(request, person: Person):
     if request.method == "POST":
         form = ExternalRecordForm(request.POST, request.FILES)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                record = external_record_submit(
-                    person=person,
-                    actor=request.user,
-                    title=data["title"],
-                    provider=data["provider"],
-                    started_on=data["started_on"],
-                    ended_on=data["ended_on"],
-                    hours=data["hours"],
-                    days=data["days"],
-                    is_centralised=data["is_centralised"],
-                    programme=data["programme"],
-                    note=data["note"],
-                    files=data["files"],
+                record = external_record_submit_from(
+                    form, person=person, actor=request.user
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)

@@ -14,9 +14,8 @@ from ninja.responses import Status
 from training.api.auth import TokenPrincipal, principal, write_actor
 from training.api.common import ERRORS, person_or_404
 from training.api.schemas import ExternalRecordIn, ExternalRecordOut
-from training.forms_records import ExternalRecordForm
+from training.forms_records import ExternalRecordForm, external_record_submit_from
 from training.models import ExternalRecord
-from training.services.ledger import external_record_submit
 
 router = Router(tags=["ledger"])
 
@@ -98,21 +97,7 @@ def external_record_create(
     )
     if not form.is_valid():
         raise ValidationError(form.errors.as_data())
-    data = form.cleaned_data
-    record = external_record_submit(
-        person=person,
-        actor=actor,
-        title=data["title"],
-        provider=data["provider"],
-        started_on=data["started_on"],
-        ended_on=data["ended_on"],
-        hours=data["hours"],
-        days=data["days"],
-        is_centralised=data["is_centralised"],
-        programme=data["programme"],
-        note=data["note"],
-        files=data["files"],
-    )
+    record = external_record_submit_from(form, person=person, actor=actor)
     if cache_key is not None:
         cache.set(cache_key, record.pk, IDEMPOTENCY_SECONDS)
     return Status(201, _out(record))
