@@ -67,20 +67,24 @@ def _bump_generation() -> None:
     transaction.on_commit(lambda: cache.set(GENERATION_KEY, time.time_ns(), None))
 
 
+# A roll-up row's grain, as status-row fields (then the status counted).
+_GROUPED_BY = (
+    "unit_id",
+    "programme_id",
+    "cycle_start",
+    "person__category",
+    "person__grade",
+    "person__leadership_level",
+    "person__is_quota",
+    "status",
+)
+
+
 def _count(statuses, today: dt.date) -> tuple[list[UnitRollup], list[UnitRollupMonth]]:
     """Fold grouped status counts into roll-up rows (one grouped query)."""
     soon = today + dt.timedelta(days=AT_RISK_DAYS)
     grouped = (
-        statuses.values(
-            "unit_id",
-            "programme_id",
-            "cycle_start",
-            "person__category",
-            "person__grade",
-            "person__leadership_level",
-            "person__is_quota",
-            "status",
-        )
+        statuses.values(*_GROUPED_BY)
         .annotate(
             month=TruncMonth("met_on"),
             risky=Case(
@@ -89,18 +93,7 @@ def _count(statuses, today: dt.date) -> tuple[list[UnitRollup], list[UnitRollupM
                 output_field=IntegerField(),
             ),
         )
-        .values_list(
-            "unit_id",
-            "programme_id",
-            "cycle_start",
-            "person__category",
-            "person__grade",
-            "person__leadership_level",
-            "person__is_quota",
-            "status",
-            "month",
-            "risky",
-        )
+        .values_list(*_GROUPED_BY, "month", "risky")
         .annotate(n=Count("id"), h=Sum("hours"), oh=Sum("online_hours"))
         .order_by()
     )
@@ -212,3 +205,15 @@ def rollups_rebuild_cycles(
             programme_id=programme_id, cycle_start=start, today=today
         )[0]
     return written
+
+
+def rollups_rebuild_current(*, today: dt.date | None = None) -> tuple[int, int]:
+    """Recount every cycle still running (due today or later): the nightly check
+    after the recompute. Returns (cycles, roll-up rows written)."""
+    today = today or timezone.localdate()
+    cycles = set(
+        ComplianceStatus.objects.filter(due_on__gte=today)
+        .values_list("programme_id", "cycle_start")
+        .distinct()
+    )
+    return len(cycles), rollups_rebuild_cycles(cycles, today=today)
