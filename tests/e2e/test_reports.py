@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def demo(transactional_db, settings):
+def demo(transactional_db, home_page, settings):
     from django.core.management import call_command
 
     settings.DEBUG = True  # seed_demo refuses to run otherwise
