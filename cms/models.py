@@ -185,3 +185,32 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ScheduledRun(models.Model):
+    """One run of a scheduled job for one time slot. The unique (job, slot_start)
+    is the lock: of several schedulers (one per app server) the one whose insert
+    succeeds runs the job; the others see the row and skip the slot."""
+
+    job = models.CharField(_("job"), max_length=64)
+    slot_start = models.DateTimeField(_("slot"))
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    host = models.CharField(_("host"), max_length=255)
+    ok = models.BooleanField(_("succeeded"), null=True)
+    error = models.TextField(_("error"), blank=True)
+    output = models.TextField(_("output"), blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled run")
+        verbose_name_plural = _("scheduled runs")
+        ordering = ["-slot_start", "job"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "slot_start"], name="cms_scheduledrun_one_per_slot"
+            )
+        ]
+        indexes = [models.Index(fields=["started_at"], name="cms_scheduledrun_started")]
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.slot_start:%Y-%m-%d %H:%M}"

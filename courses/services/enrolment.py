@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.scope import visible_user_ids
+from cms.tasks import task_enqueue_or_defer
 from courses.models import Assignment, CoursePage, Enrollment
 
 logger = logging.getLogger(__name__)
@@ -94,8 +95,32 @@ def assignment_create(
 
     from courses.tasks import assignment_run_task
 
-    transaction.on_commit(lambda: assignment_run_task.enqueue(assignment.pk))
+    transaction.on_commit(
+        lambda: task_enqueue_or_defer(assignment_run_task, assignment.pk)
+    )
     return assignment
+
+
+# Queued this long and never started: the queue was down when it was created, or
+# lost the job. Long enough that a busy queue is not given a second copy (which
+# would be harmless anyway: a run is idempotent).
+ASSIGNMENT_RESUME_AFTER = dt.timedelta(minutes=15)
+
+
+def assignments_resume_stale() -> list[int]:
+    """Queue again the assignments that never started: for the scheduler."""
+    from courses.tasks import assignment_run_task
+
+    waiting = list(
+        Assignment.objects.filter(
+            status=Assignment.Status.QUEUED,
+            created_at__lt=timezone.now() - ASSIGNMENT_RESUME_AFTER,
+        ).values_list("pk", flat=True)
+    )
+    for assignment_id in waiting:
+        if task_enqueue_or_defer(assignment_run_task, assignment_id) is None:
+            break  # still down; the next run tries again
+    return waiting
 
 
 def assignment_run(

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -34,6 +34,7 @@ from cms.audit import audit_record
 from cms.models import AuditEvent
 from cms.pdf import PDF_CONTENT_TYPE, html_to_pdf
 from cms.signing import sign_pdf, signing_enabled
+from cms.tasks import task_enqueue_or_defer
 from training import rules
 from training.models import (
     Certificate,
@@ -701,8 +702,9 @@ def actor_unit(actor):
 def certificate_batch_enqueue(*, batch_id: int) -> None:
     from training.tasks import certificate_batch_task
 
-    result = certificate_batch_task.enqueue(batch_id)
-    CertificateBatch.objects.filter(pk=batch_id).update(task_id=str(result.id)[:64])
+    result = task_enqueue_or_defer(certificate_batch_task, batch_id)
+    if result is not None:
+        CertificateBatch.objects.filter(pk=batch_id).update(task_id=str(result.id)[:64])
 
 
 def certificate_batch_resume(*, batch: CertificateBatch, actor) -> CertificateBatch:
@@ -729,11 +731,16 @@ def certificate_batch_resume(*, batch: CertificateBatch, actor) -> CertificateBa
 
 def certificate_batches_resume_stale() -> list[int]:
     """Queue again every batch whose worker stopped reporting (killed, machine
-    restarted): for a scheduler, so nobody has to press 继续发放. Returns their ids."""
+    restarted), or that never reached the queue (no task id: the queue was down
+    when it was created): for a scheduler, so nobody has to press 继续发放.
+    Returns their ids."""
     cutoff = timezone.now() - BATCH_STALE_AFTER
     stale = list(
         CertificateBatch.objects.filter(
-            status=CertificateBatch.Status.RUNNING, heartbeat_at__lt=cutoff
+            Q(status=CertificateBatch.Status.RUNNING, heartbeat_at__lt=cutoff)
+            | Q(
+                status=CertificateBatch.Status.QUEUED, task_id="", created_at__lt=cutoff
+            )
         ).values_list("pk", flat=True)
     )
     CertificateBatch.objects.filter(pk__in=stale).update(
@@ -824,7 +831,9 @@ def certificates_on_compliance(*, person_id: int, met: list[tuple[int, dt.date]]
 def _enqueue_one(person_id: int, programme_id: int, cycle_start: dt.date) -> None:
     from training.tasks import certificate_issue_task
 
-    certificate_issue_task.enqueue(person_id, programme_id, cycle_start.isoformat())
+    task_enqueue_or_defer(
+        certificate_issue_task, person_id, programme_id, cycle_start.isoformat()
+    )
 
 
 def certificates_issue_missing(*, programme_ids: Iterable[int] | None = None) -> list:

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
+from cms.tasks import task_enqueue_or_defer
 from training import rules
 from training.models import (
     ClassMember,
@@ -785,7 +786,7 @@ def compliance_people_changed(person_ids: Iterable[int] | None) -> None:
             return
         from training.tasks import compliance_recompute_task
 
-        compliance_recompute_task.enqueue()
+        task_enqueue_or_defer(compliance_recompute_task)
 
     transaction.on_commit(run)
 

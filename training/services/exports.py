@@ -37,6 +37,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from cms.audit import audit_record
+from cms.tasks import task_enqueue_or_defer
 from training.forms_dashboard import FOCUS_CHOICES, dashboard_filter_from, filter_params
 from training.models import (
     ComplianceStatus,
@@ -439,7 +440,7 @@ def report_export_request(
 def report_export_enqueue(*, export_id: int) -> None:
     from training.tasks import report_export_task
 
-    report_export_task.enqueue(export_id)
+    task_enqueue_or_defer(report_export_task, export_id)
 
 
 def _stale_q(now: dt.datetime | None = None) -> Q:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from cms.audit import audit_record
 from cms.models import AuditEvent
+from cms.tasks import task_enqueue_or_defer
 from training.models import OrgUnit, Programme, ProgrammeVersion
 from training.selectors import unit_in_scope
 from training.services.compliance import audience_queryset, programme_rules_changed
@@ -268,4 +269,4 @@ def programme_archive(*, programme: Programme, actor) -> Programme:
 def compliance_recompute_enqueue(programme_ids: list[int] | None = None) -> None:
     from training.tasks import compliance_recompute_task
 
-    compliance_recompute_task.enqueue(programme_ids=programme_ids)
+    task_enqueue_or_defer(compliance_recompute_task, programme_ids=programme_ids)

@@ -32,6 +32,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from cms.audit import audit_record
 from cms.models import AuditEvent
+from cms.tasks import task_enqueue_or_defer
 from cms.xlsx import WorkbookUnreadable, open_workbook
 from training.identity import (
     national_id_hash,
@@ -644,8 +645,9 @@ def roster_import_create(
         from training.tasks import roster_import_task
 
         def enqueue() -> None:
-            result = roster_import_task.enqueue(import_id=record.pk)
-            RosterImport.objects.filter(pk=record.pk).update(task_id=str(result.id))
+            result = task_enqueue_or_defer(roster_import_task, import_id=record.pk)
+            if result is not None:
+                RosterImport.objects.filter(pk=record.pk).update(task_id=str(result.id))
 
         transaction.on_commit(enqueue)
         return record
@@ -685,6 +687,32 @@ def roster_import_run(*, import_id: int) -> RosterImport:
         return record
     with translation.override(record.language):
         return _run(record)
+
+
+# A large import's task is queued right after its upload commits; one still
+# without a task id this long after the upload never reached the queue.
+RESUME_AFTER = dt.timedelta(minutes=1)
+
+
+def roster_imports_resume_stale() -> list[int]:
+    """Queue the large imports that never reached the queue (it was down at upload
+    time): for the scheduler. Returns their ids."""
+    from training.tasks import roster_import_task
+
+    waiting = list(
+        RosterImport.objects.filter(
+            status=RosterImport.Status.PENDING,
+            task_id="",
+            total_rows__gt=settings.ROSTER_IMPORT_SYNC_MAX_ROWS,
+            created_at__lt=timezone.now() - RESUME_AFTER,
+        ).values_list("pk", flat=True)
+    )
+    for import_id in waiting:
+        result = task_enqueue_or_defer(roster_import_task, import_id=import_id)
+        if result is None:
+            break  # still down; the next run tries again
+        RosterImport.objects.filter(pk=import_id).update(task_id=str(result.id))
+    return waiting
 
 
 def _run(record: RosterImport, parsed=None) -> RosterImport:

@@ -10,6 +10,8 @@
  * Until the server confirms it, the answer also sits in localStorage under
  * attempt + position + seq, so a crash or a reload restores and re-sends it.
  * The clock is the server's: the page gets the seconds left, never a client time.
+ * A 5xx or a network error (the database restarting answers 503) is retried with
+ * backoff, for saves and for the submit alike; the answers stay on the page.
  */
 (function () {
   "use strict";
@@ -563,27 +565,55 @@
       }
       // Typing is over (onEdit ignores input now); what is pending goes first.
       flush(function () {
-        fetch(form.action, {
-          method: "POST",
-          credentials: "same-origin",
-          headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
-        })
-          .then(function (response) {
-            if (!response.ok) {
-              throw new Error("HTTP " + response.status);
-            }
-            return response.json();
-          })
-          .then(function (data) {
-            dropAllDrafts();
-            window.location.href = data.review_url || reviewUrl;
-          })
-          .catch(function () {
-            // The plain form post carries every answer; the server keeps the
-            // newer of each.
-            HTMLFormElement.prototype.submit.call(form);
-          });
+        sendSubmit(0);
       });
+    }
+
+    // A submit that meets a server or network outage (a 5xx: the database is
+    // restarting, a proxy has no upstream) keeps the page and its answers and
+    // tries again with backoff, saving what is still pending first; the server
+    // closes an overdue attempt with what it saved, and a late submit of a closed
+    // attempt still lands on its review. Other refusals fall back to the plain
+    // form post, which carries every answer.
+    function sendSubmit(delay) {
+      fetch(form.action, {
+        method: "POST",
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+      })
+        .then(
+          function (response) {
+            if (response.ok) {
+              return response.json().then(function (data) {
+                dropAllDrafts();
+                window.location.href = data.review_url || reviewUrl;
+              });
+            }
+            if (response.status >= 500 || response.status === 429) {
+              return retrySubmit(delay);
+            }
+            HTMLFormElement.prototype.submit.call(form);
+          },
+          function () {
+            retrySubmit(delay);
+          }
+        )
+        .catch(function () {
+          retrySubmit(delay);
+        });
+    }
+
+    function retrySubmit(delay) {
+      var next = Math.min(Math.max(1000, delay * 2), MAX_BACKOFF_MS);
+      if (summary) {
+        summary.textContent = msg("submit-retrying");
+      }
+      window.setTimeout(function () {
+        flush(function () {
+          sendSubmit(next);
+        });
+      }, next);
     }
 
     function openConfirm() {
