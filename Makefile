@@ -11,7 +11,7 @@ APT_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 gettext chromium poppler-util
 STAMP := $(VENV)/.installed
 
 .PHONY: fonts help install apt run worker test test-sqlite test-postgres pg-up lint check \
-        e2e bench bench-storm messages clean
+        e2e bench bench-storm bench-mixed prod-smoke messages clean
 
 help:
 	@echo "make run    — install, migrate, load the demo and serve on http://$(HOST):$(PORT)/"
@@ -98,6 +98,18 @@ bench: install pg-up
 STORM_ARGS ?=
 bench-storm: install pg-up
 	DATABASE_URL=$(PG_URL) $(PY) benchmarks/storm/run_storm.py $(STORM_ARGS)
+
+# Not part of `make test`: ~10 minutes (seed_scale, sign-ins, 3 minutes of mixed
+# load); PostgreSQL database load_mixed, Redis db 10, gunicorn on 127.0.0.1:8041.
+MIXED_ARGS ?=
+bench-mixed: install pg-up
+	DATABASE_URL=$(PG_URL) $(PY) benchmarks/load/run_mixed.py $(MIXED_ARGS)
+
+# The production stack on this machine (gunicorn -w 4 on 127.0.0.1:8021, two RQ
+# workers, PostgreSQL database jcpx_smoke, Redis db 8 on 127.0.0.1:6379) driven
+# over HTTP end to end, then stopped: docs/prod-smoke.md. About 3 minutes.
+prod-smoke: install pg-up
+	$(PY) ops/prod_smoke.py
 
 clean:
 	rm -rf $(VENV) static media db.sqlite3*

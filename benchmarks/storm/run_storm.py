@@ -22,6 +22,9 @@ What it does, and undoes:
    benchmarks/results/exam_storm.json and its section of results.md;
 6. stops gunicorn and drops the database (``--keep-db`` keeps it).
 
+The database, server, locust, CPU and results machinery is benchmarks/loadkit.py,
+shared with the mixed load (benchmarks/load/run_mixed.py).
+
 Targets: zero errors, start p95 ≤ 3 s, autosave p95 ≤ 300 ms. The machine is
 shared by the load generator and the server: read CPU numbers with that in mind.
 """
@@ -29,30 +32,25 @@ shared by the load generator and the server: read CPU numbers with that in mind.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
-import secrets
-import signal
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import psutil
 
 ROOT = Path(__file__).resolve().parents[2]
-RESULTS = ROOT / "benchmarks" / "results"
-VENV_BIN = Path(sys.executable).parent
 PASSWORD = "storm-pass-2026"  # noqa: S105 - throwaway accounts in a throwaway db
 TARGETS = {"errors": 0, "start_p95_ms": 3000, "answer_p95_ms": 300}
 SECTION_BEGIN = "<!-- exam-storm:begin -->"
 SECTION_END = "<!-- exam-storm:end -->"
 
 sys.path.insert(0, str(ROOT))
+
+from benchmarks import loadkit  # noqa: E402 - needs ROOT on the path
 
 
 def parse_args() -> argparse.Namespace:
@@ -80,75 +78,11 @@ def parse_args() -> argparse.Namespace:
     return p.parse_args()
 
 
-# --- database and environment ------------------------------------------------------
-
-
-def storm_database_url(name: str) -> str:
-    import dj_database_url
-
-    url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
-    if "postgresql" not in dj_database_url.parse(url)["ENGINE"]:
-        sys.exit("The storm needs PostgreSQL: set DATABASE_URL=postgres://...")
-    return url.rsplit("/", 1)[0] + "/" + name
-
-
-def _admin_connection(url: str):
-    import dj_database_url
-    import psycopg
-
-    config = dj_database_url.parse(url)
-    return psycopg.connect(
-        host=config["HOST"] or "127.0.0.1",
-        port=config["PORT"] or 5432,
-        user=config["USER"] or "postgres",
-        password=config["PASSWORD"] or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-
-
-def database_recreate(url: str, name: str, *, create: bool = True) -> None:
-    with _admin_connection(url) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if create:
-            admin.execute(f'CREATE DATABASE "{name}"')
-
-
-def redis_check(url: str) -> None:
-    # The cache ignores Redis errors (degrades to no cache), but sessions live
-    # there in production: without Redis every sign-in would be lost.
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        sys.exit(f"The storm needs Redis at {url}: {exc}")
+# --- environment ------------------------------------------------------------------
 
 
 def server_environment(args, db_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "cms.settings.prod",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "PII_HASH_KEY": secrets.token_urlsafe(32),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": db_url,
-        "DB_CONN_MAX_AGE": "60",
-        "REDIS_URL": args.redis_url,
-        # Plain HTTP on loopback: no redirect to https, cookies without Secure.
-        "SECURE_SSL_REDIRECT": "0",
-        "SECURE_COOKIES": "0",
-        "SECURE_HSTS_SECONDS": "0",
-        "TRUSTED_CLIENT_IP_HEADER": "X-Real-IP",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-def manage(env: dict, *argv: str) -> None:
-    subprocess.run(  # noqa: S603 - our own interpreter and arguments
-        [sys.executable, "manage.py", *argv], cwd=ROOT, env=env, check=True
-    )
+    return loadkit.server_environment(db_url=db_url, redis_url=args.redis_url)
 
 
 # --- seeding (in this process, production settings) --------------------------------
@@ -219,107 +153,7 @@ def database_check(quiz_pk: int) -> dict:
     return summary
 
 
-# --- processes and CPU ---------------------------------------------------------------
-
-
-def wait_for(url: str, timeout: float = 90) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
-
-
-def cpu_seconds(procs: list[psutil.Process]) -> float:
-    total = 0.0
-    for proc in procs:
-        try:
-            times = proc.cpu_times()
-            total += times.user + times.system
-        except psutil.Error:
-            pass
-    return total
-
-
-def gunicorn_processes(master: subprocess.Popen) -> list[psutil.Process]:
-    parent = psutil.Process(master.pid)
-    return [parent, *parent.children(recursive=True)]
-
-
-def postgres_backends(db_name: str) -> list[psutil.Process]:
-    """Backends serving the storm database (their CPU is the database's share)."""
-    found = []
-    for proc in psutil.process_iter(["name", "cmdline"]):
-        try:
-            cmdline = " ".join(proc.info["cmdline"] or [])
-        except psutil.Error:
-            continue
-        if cmdline.startswith("postgres:") and f" {db_name} " in cmdline:
-            found.append(proc)
-    return found
-
-
-class CpuMeter:
-    """CPU seconds of gunicorn and of the database's backends at named instants.
-    A process that has ended keeps the last CPU time read from it, so a backend
-    closed between two samples still counts (minus its last slice)."""
-
-    def __init__(self, master, db_name):
-        self.master, self.db_name = master, db_name
-        self.procs: dict[int, tuple[str, psutil.Process]] = {}
-        self.last: dict[int, float] = {}
-        self.samples: dict[str, tuple[float, float]] = {}
-
-    def sample(self, label: str) -> None:
-        for proc in gunicorn_processes(self.master):
-            self.procs.setdefault(proc.pid, ("gunicorn", proc))
-        for proc in postgres_backends(self.db_name):
-            self.procs.setdefault(proc.pid, ("postgres", proc))
-        totals = {"gunicorn": 0.0, "postgres": 0.0}
-        for pid, (kind, proc) in self.procs.items():
-            try:
-                times = proc.cpu_times()
-                self.last[pid] = times.user + times.system
-            except psutil.Error:
-                pass
-            totals[kind] += self.last.get(pid, 0.0)
-        self.samples[label] = (totals["gunicorn"], totals["postgres"])
-
-
 # --- results ------------------------------------------------------------------------
-
-
-def read_stats(prefix: Path) -> tuple[dict, list[dict]]:
-    endpoints = {}
-    with open(f"{prefix}_stats.csv", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            endpoints[row["Name"]] = {
-                "requests": int(row["Request Count"]),
-                "failures": int(row["Failure Count"]),
-                "p50_ms": float(row["50%"] or 0),
-                "p95_ms": float(row["95%"] or 0),
-                "p99_ms": float(row["99%"] or 0),
-                "max_ms": round(float(row["Max Response Time"] or 0), 1),
-                "mean_ms": round(float(row["Average Response Time"] or 0), 1),
-            }
-    failures = []
-    path = Path(f"{prefix}_failures.csv")
-    if path.exists():
-        with path.open(encoding="utf-8") as f:
-            failures = [
-                {
-                    "name": r["Name"],
-                    "error": r["Error"][:200],
-                    "count": int(r["Occurrences"]),
-                }
-                for r in csv.DictReader(f)
-            ]
-    return endpoints, failures
 
 
 PHASES = {
@@ -334,14 +168,14 @@ PHASES = {
 }
 
 
-def phase_cpu(meter: CpuMeter, endpoints: dict) -> dict:
+def phase_cpu(meter: loadkit.CpuMeter, endpoints: dict) -> dict:
     phases = {}
     for phase, (first, last, names) in PHASES.items():
         if first not in meter.samples or last not in meter.samples:
             continue
         requests = sum(endpoints.get(n, {}).get("requests", 0) for n in names)
-        app = meter.samples[last][0] - meter.samples[first][0]
-        db = meter.samples[last][1] - meter.samples[first][1]
+        spent = meter.between(first, last)
+        app, db = spent["gunicorn"], spent["postgres"]
         phases[phase] = {
             "requests": requests,
             "gunicorn_cpu_s": round(app, 2),
@@ -408,20 +242,13 @@ def markdown(result: dict) -> str:
 
 
 def record(result: dict) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "exam_storm.json").write_text(
-        json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    loadkit.record(
+        result,
+        json_name="exam_storm.json",
+        section=markdown(result),
+        begin=SECTION_BEGIN,
+        end=SECTION_END,
     )
-    md = RESULTS / "results.md"
-    text = md.read_text(encoding="utf-8") if md.exists() else ""
-    section = markdown(result)
-    if SECTION_BEGIN in text and SECTION_END in text:
-        head, rest = text.split(SECTION_BEGIN, 1)
-        tail = rest.split(SECTION_END, 1)[1].lstrip("\n")
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + ("\n\n" if text else "") + section
-    md.write_text(text, encoding="utf-8")
 
 
 # --- the run ------------------------------------------------------------------------
@@ -429,46 +256,37 @@ def record(result: dict) -> None:
 
 def main() -> int:
     args = parse_args()
-    db_url = storm_database_url(args.db)
+    db_url = loadkit.pg_database_url(args.db, purpose="storm")
     env = server_environment(args, db_url)
-    redis_check(args.redis_url)
+    loadkit.redis_check(args.redis_url, purpose="storm")
     work = Path(tempfile.mkdtemp(prefix="exam-storm-"))
     print(f"storm: fresh database {args.db}, logs in {work}")
-    database_recreate(db_url, args.db)
+    loadkit.database_recreate(db_url, args.db)
     gunicorn = locust = None
     try:
-        manage(env, "migrate", "--noinput", "-v", "0")
-        if not (ROOT / "static" / "staticfiles.json").exists():
-            print("storm: collecting static files (production manifest storage)")
-            manage(env, "collectstatic", "--noinput", "-v", "0")
+        loadkit.manage(env, "migrate", "--noinput", "-v", "0")
+        loadkit.static_files_ensure(env)
         os.environ.update(env)
         started = time.time()
         seeded = seed(args.users)
         took = time.time() - started
         print(f"storm: bank, exam and {args.users} learners in {took:.0f} s")
 
-        gunicorn_log = (work / "gunicorn.log").open("w")
-        gunicorn = subprocess.Popen(  # noqa: S603
-            [
-                str(VENV_BIN / "gunicorn"),
-                "cms.wsgi",
-                "-w",
-                str(args.workers),
-                "--threads",
-                str(args.threads),
-                "-b",
-                f"127.0.0.1:{args.port}",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=gunicorn_log,
-            stderr=subprocess.STDOUT,
+        gunicorn = loadkit.gunicorn_start(
+            env,
+            workers=args.workers,
+            threads=args.threads,
+            port=args.port,
+            log=work / "gunicorn.log",
         )
         host = f"http://127.0.0.1:{args.port}"
-        wait_for(f"{host}/healthz")
-        meter = CpuMeter(gunicorn, args.db)
+        loadkit.wait_for(f"{host}/healthz")
+        meter = loadkit.CpuMeter(
+            {
+                "gunicorn": lambda: loadkit.process_tree(gunicorn.pid),
+                "postgres": lambda: loadkit.postgres_backends(args.db),
+            }
+        )
 
         # The timeline, in wall-clock seconds (locust reads it from the plan).
         login_at = time.time() + 5
@@ -496,29 +314,13 @@ def main() -> int:
             f"start at +{storm_at - time.time():.0f} s, close at "
             f"+{close_at - time.time():.0f} s"
         )
-        locust = subprocess.Popen(  # noqa: S603
-            [
-                str(VENV_BIN / "locust"),
-                "-f",
-                str(ROOT / "benchmarks" / "storm" / "locustfile.py"),
-                "--headless",
-                "--users",
-                str(args.users),
-                "--spawn-rate",
-                str(args.users),
-                "--run-time",
-                f"{run_time}s",
-                "--stop-timeout",
-                "10",
-                "--host",
-                host,
-                "--csv",
-                str(work / "storm"),
-                "--only-summary",
-                "--loglevel",
-                "WARNING",
-            ],
-            cwd=ROOT,
+        locust = loadkit.locust_start(
+            ROOT / "benchmarks" / "storm" / "locustfile.py",
+            users=args.users,
+            spawn_rate=args.users,
+            run_time_s=run_time,
+            host=host,
+            csv_prefix=work / "storm",
             env={**os.environ, "STORM_PLAN": str(plan_path)},
         )
         locust_proc = psutil.Process(locust.pid)
@@ -530,12 +332,12 @@ def main() -> int:
             while time.time() < at and locust.poll() is None:
                 time.sleep(min(0.05, max(at - time.time(), 0)))
             meter.sample(label)
-        locust_cpu = cpu_seconds([locust_proc])
+        locust_cpu = loadkit.cpu_seconds([locust_proc])
         locust.wait()
         meter.sample("end")
         locust_cpu = max(locust_cpu, 0)
 
-        endpoints, failures = read_stats(work / "storm")
+        endpoints, failures = loadkit.read_stats(work / "storm")
         aggregated = endpoints.pop("Aggregated", {})
         checks = database_check(seeded["quiz_pk"])
         fired_path = work / "fired.json"
@@ -581,23 +383,17 @@ def main() -> int:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         if not args.no_record:
             record(result)
-            print(f"storm: written {RESULTS / 'exam_storm.json'} and results.md")
+            written = loadkit.RESULTS / "exam_storm.json"
+            print(f"storm: written {written} and results.md")
         return 0 if result["meets_targets"] else 1
     finally:
-        for proc in (locust, gunicorn):
-            if proc is not None and proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+        loadkit.processes_stop((locust, gunicorn))
         if "django" in sys.modules:
             from django.db import connections
 
             connections.close_all()
         if not args.keep_db:
-            database_recreate(db_url, args.db, create=False)
+            loadkit.database_recreate(db_url, args.db, create=False)
 
 
 if __name__ == "__main__":
