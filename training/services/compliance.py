@@ -229,18 +229,22 @@ def cycle_and_rule(
 # --- one person -----------------------------------------------------------------
 
 
+# A ledger row as the rule engine reads it; _counted unpacks them in this order.
+ENTRY_FIELDS = (
+    "occurred_on",
+    "hours",
+    "days",
+    "is_online",
+    "is_centralised",
+    "programme_id",
+)
+
+
 def _entries(person_id: int, start: dt.date, end: dt.date):
     return list(
         LedgerEntry.objects.filter(
             person_id=person_id, occurred_on__range=(start, end)
-        ).values_list(
-            "occurred_on",
-            "hours",
-            "days",
-            "is_online",
-            "is_centralised",
-            "programme_id",
-        )
+        ).values_list(*ENTRY_FIELDS)
     )
 
 
@@ -655,15 +659,7 @@ def _date_first_met(
     entries = defaultdict(list)
     for person_id, *values in LedgerEntry.objects.filter(
         credit_filter, person_id__in=list(new)
-    ).values_list(
-        "person_id",
-        "occurred_on",
-        "hours",
-        "days",
-        "is_online",
-        "is_centralised",
-        "programme_id",
-    ):
+    ).values_list("person_id", *ENTRY_FIELDS):
         entries[person_id].append(tuple(values))
     for person_id, row in new.items():
         items = rules.Credits(

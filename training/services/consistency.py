@@ -45,7 +45,7 @@ from training.models import (
     UnitRollup,
     UnitRollupMonth,
 )
-from training.services.compliance import Rule, _counted, _rule_of
+from training.services.compliance import ENTRY_FIELDS, Rule, _counted, _rule_of
 from training.services.rollups import _count as rollups_count
 
 CHECKS = ("statuses", "rollups", "certificates", "ledger")
@@ -355,15 +355,7 @@ def _check_statuses(
         entries: dict[int, list] = defaultdict(list)
         for person_id, *values in LedgerEntry.objects.filter(
             person_id__gte=first, person_id__lte=last, occurred_on__range=(start, end)
-        ).values_list(
-            "person_id",
-            "occurred_on",
-            "hours",
-            "days",
-            "is_online",
-            "is_centralised",
-            "programme_id",
-        ):
+        ).values_list("person_id", *ENTRY_FIELDS):
             entries[person_id].append(tuple(values))
         pending: dict[int, list] = defaultdict(list)
         for person_id, day, hours, programme_id in ExternalRecord.objects.filter(
