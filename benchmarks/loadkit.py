@@ -32,6 +32,20 @@ VENV_BIN = Path(sys.executable).parent
 # --- database and environment ------------------------------------------------------
 
 
+def server_args_add(p, *, port: int, db: str, redis_url: str) -> None:
+    """The server-side options every load run takes (gunicorn size, where it runs,
+    its throwaway database and Redis db, and whether to record the results)."""
+    p.add_argument("--workers", type=int, default=4)
+    p.add_argument("--threads", type=int, default=4)
+    p.add_argument("--port", type=int, default=port)
+    p.add_argument("--db", default=db)
+    p.add_argument("--redis-url", default=redis_url)
+    p.add_argument("--keep-db", action="store_true")
+    p.add_argument(
+        "--no-record", action="store_true", help="print results, write nothing"
+    )
+
+
 def pg_database_url(name: str, *, purpose: str) -> str:
     """``DATABASE_URL`` with its database replaced by ``name``; PostgreSQL only."""
     import dj_database_url

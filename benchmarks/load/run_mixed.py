@@ -127,14 +127,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--beat-every", type=float, default=30.0)
     p.add_argument("--save-every", type=float, nargs=2, default=(5.0, 10.0))
     p.add_argument("--submit-window", type=float, default=10.0)
-    p.add_argument("--workers", type=int, default=4)
-    p.add_argument("--threads", type=int, default=4)
-    p.add_argument("--port", type=int, default=8041)
-    p.add_argument("--db", default="load_mixed")
-    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/10")
-    p.add_argument("--keep-db", action="store_true")
-    p.add_argument(
-        "--no-record", action="store_true", help="print results, write nothing"
+    loadkit.server_args_add(
+        p, port=8041, db="load_mixed", redis_url="redis://127.0.0.1:6379/10"
     )
     return p.parse_args()
 

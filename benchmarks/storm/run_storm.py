@@ -66,14 +66,8 @@ def parse_args() -> argparse.Namespace:
         help="seconds between two sign-ins (a PBKDF2 check costs ~0.5 s of CPU, "
         "so sign-ins faster than ~3 a second queue up on two cores)",
     )
-    p.add_argument("--workers", type=int, default=4)
-    p.add_argument("--threads", type=int, default=4)
-    p.add_argument("--port", type=int, default=8011)
-    p.add_argument("--db", default="test_storm")
-    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
-    p.add_argument("--keep-db", action="store_true")
-    p.add_argument(
-        "--no-record", action="store_true", help="print results, write nothing"
+    loadkit.server_args_add(
+        p, port=8011, db="test_storm", redis_url="redis://127.0.0.1:6379/5"
     )
     return p.parse_args()
 
