@@ -52,7 +52,7 @@ def make_people(units, *, prefix: str, rare_share: float, seed: int) -> list[int
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
 
-    from training.models import Person
+    from training.org.models import Person
 
     user_model = get_user_model()
     rng = random.Random(seed)
@@ -87,8 +87,8 @@ def make_people(units, *, prefix: str, rare_share: float, seed: int) -> list[int
 
 
 def make_completed_class(organiser, person_ids: list[int], name: str):
-    from training.models import ClassMember, TrainingClass
-    from training.services.classes import class_create
+    from training.classes.models import ClassMember, TrainingClass
+    from training.classes.services import class_create
 
     training_class = class_create(
         actor=None,
@@ -132,9 +132,9 @@ def run_batch(training_class, *, label: str) -> dict:
     from django.db import connection
 
     from cms import pdf
-    from training.models import Certificate
-    from training.services import certificates
-    from training.services.certificates import (
+    from training.certificates import services as certificates
+    from training.certificates.models import Certificate
+    from training.certificates.services import (
         certificate_batch_create,
         certificate_batch_run,
     )
@@ -219,7 +219,7 @@ def run(*, record, median) -> None:
 
     from cms import fonts
     from cms.signing import generate_self_signed
-    from training.services import org_unit_create
+    from training.org.services import org_unit_create
 
     root = org_unit_create(code="CERT-B", name="某省人民检察院", level="provincial")
     units = [

@@ -54,8 +54,9 @@ def setup(people: int) -> bool:
 
 def _ensure_data(people: int) -> float | None:
     """Seeded people with compliance rows and roll-ups (recomputed when missing)."""
-    from training.models import ComplianceStatus, UnitRollup
-    from training.services.compliance import compliance_recompute
+    from training.compliance.models import ComplianceStatus
+    from training.compliance.rollup_models import UnitRollup
+    from training.compliance.services import compliance_recompute
 
     seeded = compliance_bench.ensure_seeded(people)
     if not ComplianceStatus.objects.exists() or not UnitRollup.objects.exists():
@@ -67,9 +68,9 @@ def _ensure_data(people: int) -> float | None:
 def _leader():
     from django.contrib.auth import get_user_model
 
-    from training.models import OrgUnit, RoleGrant
-    from training.scale import PREFIX
-    from training.services.roles import role_grant_create
+    from training.demo.scale import PREFIX
+    from training.org.models import OrgUnit, RoleGrant
+    from training.org.services.roles import role_grant_create
 
     root = OrgUnit.objects.get(code__startswith=PREFIX, depth=1)
     user, _created = get_user_model().objects.get_or_create(
@@ -85,7 +86,8 @@ def _units(root) -> dict:
     city's basic units (biggest by people, from the roll-ups)."""
     from django.db.models import Sum
 
-    from training.models import OrgUnit, UnitRollup
+    from training.compliance.rollup_models import UnitRollup
+    from training.org.models import OrgUnit
 
     def biggest(parent):
         children = OrgUnit.objects.filter(
@@ -172,8 +174,8 @@ def measure_rollups(people_ids: list[int]) -> dict:
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
-    from training.services.compliance import compliance_refresh_person
-    from training.services.rollups import rollups_rebuild
+    from training.compliance.rollups import rollups_rebuild
+    from training.compliance.services import compliance_refresh_person
 
     started = time.perf_counter()
     rows, months = rollups_rebuild()
@@ -201,7 +203,7 @@ import json, os, resource, sys, time
 import django
 django.setup()
 from django.contrib.auth import get_user_model
-from training.services.exports import report_export_request, report_export_run
+from training.reports.exports import report_export_request, report_export_run
 
 def vm(key):
     for line in open("/proc/self/status"):
@@ -232,9 +234,9 @@ if export.file:
 def measure_export(user, root, programme) -> dict:
     """A root-level people export of every row, in a process of its own."""
     try:
-        from training.services.exports import report_export_run  # noqa: F401
+        from training.reports.exports import report_export_run  # noqa: F401
     except ImportError:
-        return {"export": "training.services.exports.report_export_run missing"}
+        return {"export": "training.reports.exports.report_export_run missing"}
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(  # noqa: S603
         [
@@ -263,8 +265,10 @@ def measure_export(user, root, programme) -> dict:
 def run(*, record, median, people: int = DEFAULT_PEOPLE, **_options) -> None:
     from django.db import connection
 
-    from training.models import ComplianceStatus, Person, Programme
-    from training.scale import PREFIX
+    from training.compliance.models import ComplianceStatus
+    from training.demo.scale import PREFIX
+    from training.org.models import Person
+    from training.programmes.models import Programme
 
     if connection.vendor != "postgresql":
         print("dashboard benchmark: PostgreSQL only; skipped.")

@@ -23,8 +23,8 @@ def build_workbook(
 ) -> bytes:
     from openpyxl import Workbook
 
-    from training.identity import national_id_with_check_digit
-    from training.services import ROSTER_COLUMNS
+    from training.org.identity import national_id_with_check_digit
+    from training.org.services import ROSTER_COLUMNS
 
     rng = random.Random(seed)
     surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -69,8 +69,8 @@ def build_workbook(
 def run(*, record, median) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from training.models import Person, RosterImport
-    from training.services import org_unit_create, roster_import_create
+    from training.org.models import Person, RosterImport
+    from training.org.services import org_unit_create, roster_import_create
 
     root = org_unit_create(code="BENCH", name="基准测试院", level="supreme")
     codes = []

@@ -90,8 +90,8 @@ def ensure_seeded(people: int) -> float | None:
     Returns the seeding time, or None when the data was reused."""
     from django.core.management import call_command
 
-    from training.models import Person
-    from training.scale import PREFIX
+    from training.demo.scale import PREFIX
+    from training.org.models import Person
 
     have = Person.objects.filter(employee_no__startswith=PREFIX).count()
     if have == people:
@@ -139,8 +139,8 @@ def measure_recompute(programme_ids: list[int] | None, label: str) -> dict:
     from django.db.models import Count
     from django.test.utils import CaptureQueriesContext
 
-    from training.models import ComplianceStatus
-    from training.services.compliance import compliance_recompute
+    from training.compliance.models import ComplianceStatus
+    from training.compliance.services import compliance_recompute
 
     marks: list[tuple[float, int]] = []
     # The log is a bounded deque: a full one makes CaptureQueriesContext see nothing.
@@ -180,10 +180,11 @@ def measure_incremental(runs: int = INCREMENTAL_RUNS) -> dict:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from training.models import LedgerEntry, Person
-    from training.scale import PREFIX
-    from training.services.compliance import compliance_refresh_people
-    from training.services.ledger import ledger_entry_create
+    from training.compliance.services import compliance_refresh_people
+    from training.demo.scale import PREFIX
+    from training.ledger.models import LedgerEntry
+    from training.ledger.services import ledger_entry_create
+    from training.org.models import Person
 
     rng = random.Random(7)
     ids = list(
@@ -227,8 +228,9 @@ def measure_incremental(runs: int = INCREMENTAL_RUNS) -> dict:
 def run(*, record, median, people: int = DEFAULT_PEOPLE, all_programmes=False):
     from django.db import connection
 
-    from training.models import Person, Programme
-    from training.scale import NATIONAL_KEYS
+    from training.demo.scale import NATIONAL_KEYS
+    from training.org.models import Person
+    from training.programmes.models import Programme
 
     if connection.vendor != "postgresql":
         print("compliance benchmark: PostgreSQL only; skipped.")

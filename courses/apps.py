@@ -8,4 +8,8 @@ class CoursesConfig(AppConfig):
     verbose_name = _("Courses")
 
     def ready(self):
-        from courses import receivers  # noqa: F401
+        # The view layer registers how pages are served (courses.models.page_views).
+        from courses import (
+            receivers,  # noqa: F401
+            views,  # noqa: F401
+        )

@@ -8,6 +8,7 @@ the page, written only by ``courses.services``.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
@@ -45,6 +47,20 @@ def credit_hours_for_minutes(minutes) -> Decimal:
     return Decimal("0.25")
 
 
+class PageViews:
+    """How the pages below are served: by the view layer (``courses/views.py``),
+    which imports these models, so models never import it back. ``courses.views``
+    fills this in when it is imported (``CoursesConfig.ready`` makes sure)."""
+
+    login_required: Callable[[HttpRequest], HttpResponse | None]
+    catalogue_context: Callable[[CourseIndexPage, HttpRequest], dict]
+    course_context: Callable[[CoursePage, HttpRequest], dict]
+    lesson_serve: Callable[..., HttpResponse]
+
+
+page_views = PageViews()
+
+
 class CourseIndexPage(Page):
     """The catalogue (``/courses/``), or a section of it that a unit's editors own.
 
@@ -64,19 +80,13 @@ class CourseIndexPage(Page):
         verbose_name_plural = _("course catalogues and sections")
 
     def serve(self, request, *args, **kwargs):
-        from courses.views import login_required_page
-
-        return login_required_page(request) or super().serve(request, *args, **kwargs)
+        return page_views.login_required(request) or super().serve(
+            request, *args, **kwargs
+        )
 
     def get_context(self, request, *args, **kwargs):
-        from courses import selectors
-
         context = super().get_context(request, *args, **kwargs)
-        params = selectors.CatalogueParams.from_query(request.GET)
-        context["catalogue_params"] = params
-        context["courses"] = selectors.catalogue(
-            user=request.user, index=self, params=params
-        )
+        context.update(page_views.catalogue_context(self, request))
         return context
 
 
@@ -206,15 +216,13 @@ class CoursePage(Page):
         return LessonPage.objects.child_of(self).live().order_by("path")
 
     def serve(self, request, *args, **kwargs):
-        from courses.views import login_required_page
-
-        return login_required_page(request) or super().serve(request, *args, **kwargs)
+        return page_views.login_required(request) or super().serve(
+            request, *args, **kwargs
+        )
 
     def get_context(self, request, *args, **kwargs):
-        from courses import selectors
-
         context = super().get_context(request, *args, **kwargs)
-        context.update(selectors.course_page_context(course=self, user=request.user))
+        context.update(page_views.course_context(self, request))
         return context
 
 
@@ -314,9 +322,7 @@ class LessonPage(Page):
         return context
 
     def serve(self, request, *args, **kwargs):
-        from courses.views import lesson_serve
-
-        return lesson_serve(self, request, super().serve, *args, **kwargs)
+        return page_views.lesson_serve(self, request, super().serve, *args, **kwargs)
 
 
 class Assignment(models.Model):

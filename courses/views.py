@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from courses import selectors
-from courses.models import CoursePage, LessonPage
+from courses.models import CoursePage, LessonPage, page_views
 from courses.services import (
     EnrollmentError,
     ProgressError,
@@ -138,3 +138,22 @@ def lesson_serve(lesson: LessonPage, request, serve, *args, **kwargs):
     else:
         context.update(selectors.course_page_context(course=course, user=request.user))
     return TemplateResponse(request, lesson.get_template(request), context)
+
+
+def catalogue_context(index, request) -> dict:
+    """A catalogue page's courses for this user, filtered by the query string."""
+    params = selectors.CatalogueParams.from_query(request.GET)
+    return {
+        "catalogue_params": params,
+        "courses": selectors.catalogue(user=request.user, index=index, params=params),
+    }
+
+
+def course_context(course, request) -> dict:
+    return selectors.course_page_context(course=course, user=request.user)
+
+
+page_views.login_required = login_required_page
+page_views.catalogue_context = catalogue_context
+page_views.course_context = course_context
+page_views.lesson_serve = lesson_serve

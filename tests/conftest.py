@@ -28,7 +28,7 @@ from tests.factories import (
     UserFactory,
     grant,
 )
-from training.models import OrgUnit
+from training.org.models import OrgUnit
 
 # Shared CI machines are slow now and then; a deadline would make that a failure.
 hypothesis_settings.register_profile("suite", deadline=None)

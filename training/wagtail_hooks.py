@@ -5,13 +5,19 @@ from wagtail.admin.menu import MenuItem
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
-from training.models import CertificateTemplate, OrgUnit, Person
-from training.panels import home_panels
-from training.services.api_tokens import api_token_admin_paths
-from training.viewsets import OrgUnitViewSet, PersonPolicy, PersonViewSet, ScopedPolicy
-from training.viewsets_certificates import (
+from training.api.tokens import api_token_admin_paths
+from training.certificates.models import CertificateTemplate
+from training.certificates.viewsets import (
     CertificateTemplatePolicy,
     CertificateTemplateViewSet,
+)
+from training.org.models import OrgUnit, Person
+from training.org.panels import home_panels
+from training.org.viewsets import (
+    OrgUnitViewSet,
+    PersonPolicy,
+    PersonViewSet,
+    ScopedPolicy,
 )
 
 register_permission_policy(OrgUnit, ScopedPolicy(OrgUnit))
@@ -43,7 +49,7 @@ class ApiTokenMenuItem(MenuItem):
 
 @hooks.register("register_admin_urls")
 def register_api_token_urls():
-    from training import views_api_tokens as views
+    from training.api import token_views as views
 
     patterns = [
         path("", views.api_token_list, name="list"),

@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "training.middleware.MfaEnforcementMiddleware",
+    "training.org.middleware.MfaEnforcementMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 

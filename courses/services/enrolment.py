@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from cms.scope import visible_user_ids
 from cms.tasks import task_enqueue_or_defer
@@ -93,8 +94,6 @@ def assignment_create(
     assignment.full_clean()
     assignment.save()
 
-    from courses.tasks import assignment_run_task
-
     transaction.on_commit(
         lambda: task_enqueue_or_defer(assignment_run_task, assignment.pk)
     )
@@ -109,8 +108,6 @@ ASSIGNMENT_RESUME_AFTER = dt.timedelta(minutes=15)
 
 def assignments_resume_stale() -> list[int]:
     """Queue again the assignments that never started: for the scheduler."""
-    from courses.tasks import assignment_run_task
-
     waiting = list(
         Assignment.objects.filter(
             status=Assignment.Status.QUEUED,
@@ -222,3 +219,9 @@ def _upgrade_existing(assignment: Assignment, user_ids: set[int]) -> int:
         .exclude(assignment_id=assignment.pk)
         .update(**changes)
     )
+
+
+@task()
+def assignment_run_task(assignment_id: int) -> int:
+    """Enrol an assignment's people in batches; safe to run again."""
+    return assignment_run(assignment_id=assignment_id).created

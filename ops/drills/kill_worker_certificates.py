@@ -43,9 +43,10 @@ def make_class(people: int):
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
 
-    from training.models import ClassMember, Person, TrainingClass
-    from training.services import org_unit_create
-    from training.services.classes import class_create
+    from training.classes.models import ClassMember, TrainingClass
+    from training.classes.services import class_create
+    from training.org.models import Person
+    from training.org.services import org_unit_create
 
     root = org_unit_create(code="DRILL", name="演练省人民检察院", level="provincial")
     user_model = get_user_model()
@@ -109,8 +110,8 @@ def drill(env, args, started) -> int:
     from django.db import transaction
     from django.db.models import Count
 
-    from training.models import Certificate, CertificateBatch
-    from training.services.certificates import (
+    from training.certificates.models import Certificate, CertificateBatch
+    from training.certificates.services import (
         BATCH_STALE_AFTER,
         certificate_batch_create,
     )

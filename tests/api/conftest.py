@@ -13,7 +13,7 @@ from courses.models import Assignment, CoursePage, Enrollment
 from courses.services import course_catalogue_ensure
 from tests.factories.pages import home_page_ensure
 from tests.factories.training import credit, make_programme
-from training.services.api_tokens import api_token_create
+from training.api.tokens import api_token_create
 
 API = "/api/v1"
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from tests.api.conftest import EN, make_token
 from tests.factories import Role, UserFactory, grant
-from training.models import ApiToken
+from training.api.models import ApiToken
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ import pytest
 
 from tests.api.conftest import API, EN
 from tests.factories.training import make_completed_class, make_programme
-from training.services.certificates import certificate_issue, certificate_revoke
-from training.services.compliance import compliance_recompute
-from training.services.reports import (
+from training.certificates.services import certificate_issue, certificate_revoke
+from training.compliance.services import compliance_recompute
+from training.reports.progress import (
     progress_report_get_or_create,
     progress_report_submit,
 )

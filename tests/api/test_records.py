@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.api.conftest import API, EN, bearer
 from tests.factories.training import credit
-from training.models import ExternalRecord
-from training.services.compliance import compliance_recompute
+from training.compliance.services import compliance_recompute
+from training.ledger.models import ExternalRecord
 
 pytestmark = pytest.mark.django_db
 

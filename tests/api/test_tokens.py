@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from cms.models import AuditEvent
 from tests.api.conftest import API, EN, make_token
-from training.models import ApiToken
-from training.services.api_tokens import (
+from training.api.models import ApiToken
+from training.api.tokens import (
     api_token_authenticate,
     api_token_create,
     api_token_revoke,

@@ -26,8 +26,8 @@ from assessments.models import (
 from assessments.scoring import score_response
 from assessments.selectors import grading_queue
 from assessments.services import content_validate, pool_shortfalls
-from training.models import Certificate, CertificateTemplate
-from training.services.certificates import certificate_status
+from training.certificates.models import Certificate, CertificateTemplate
+from training.certificates.services import certificate_status
 
 Status = Attempt.Status
 TYPES = {t.value for t in Question.Type}
@@ -153,7 +153,7 @@ def test_seed_demo_twice_creates_everything_once(settings):
     coordinator = User.objects.get(username="coordinator")
     assert grading_queue(coordinator).count() == 1
 
-    # Certificates (training/demo_certificates.py): the class and the 政治轮训
+    # Certificates (training/demo/certificates.py): the class and the 政治轮训
     # programme, every status on show, the learner's own still valid.
     assert re.search(r"Certificates: \d+ issued .*, 0 created", out.getvalue())
     certificates = list(

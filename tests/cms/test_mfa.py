@@ -189,7 +189,7 @@ def test_wagtail_frontend_login_cannot_bypass_totp(client, enforced, coordinator
 def test_passed_check_is_remembered_then_rechecked(
     client, enforced, tree, learner, monkeypatch
 ):
-    from training import middleware
+    from training.org import middleware
 
     calls = []
     real = middleware.user_requires_mfa

@@ -7,7 +7,7 @@ from courses.audience import CATEGORY_CHOICES, GRADE_CHOICES, LEADERSHIP_CHOICES
 from courses.models import CourseIndexPage, LessonPage, credit_hours_for_minutes
 from tests.courses.conftest import make_course, make_lesson, quiz_block, video_block
 from tests.factories import assessments as qa
-from training.models import Person
+from training.org.models import Person
 
 
 @pytest.mark.parametrize(

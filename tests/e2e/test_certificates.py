@@ -38,8 +38,8 @@ from tests.factories.training import (
     default_certificate_template_ensure,
     make_completed_class,
 )
-from training.models import Certificate, CertificateBatch
-from training.services import role_groups_ensure
+from training.certificates.models import Certificate, CertificateBatch
+from training.org.services import role_groups_ensure
 
 pytestmark = pytest.mark.e2e
 

@@ -27,15 +27,11 @@ from tests.factories import (
     grant,
 )
 from tests.factories.training import make_programme
-from training.models import (
-    AttendanceRecord,
-    ClassMember,
-    ComplianceStatus,
-    LedgerEntry,
-    Programme,
-    TrainingClass,
-)
-from training.services import role_groups_ensure
+from training.classes.models import AttendanceRecord, ClassMember, TrainingClass
+from training.compliance.models import ComplianceStatus
+from training.ledger.models import LedgerEntry
+from training.org.services import role_groups_ensure
+from training.programmes.models import Programme
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from courses.models import Assignment, CoursePage
-from training.models import OrgUnit
+from training.org.models import OrgUnit
 
 pytestmark = pytest.mark.e2e
 

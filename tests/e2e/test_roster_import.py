@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from training import services
-from training.models import OrgUnit, Person, RosterImport
+from training.org import services
+from training.org.models import OrgUnit, Person, RosterImport
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ from django.test import Client
 from assessments.services import attempt_answer_save, attempt_start, attempt_submit
 from tests.factories import OrgUnitFactory, PersonFactory, Role, UserFactory, grant
 from tests.factories import assessments as af
-from training.services import role_groups_ensure
+from training.org.services import role_groups_ensure
 
 pytestmark = pytest.mark.e2e
 

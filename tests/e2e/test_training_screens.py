@@ -18,26 +18,23 @@ from django.utils import timezone
 
 from tests.factories import OrgUnitFactory, PersonFactory, Role, UserFactory, grant
 from tests.factories.training import make_class, make_programme
-from training.models import (
-    AttendanceRecord,
-    LedgerEntry,
-    Notification,
-    Person,
-    ProgressReport,
-    ReportSubmission,
-)
-from training.services import role_groups_ensure
-from training.services.classes import (
+from training.classes.models import AttendanceRecord
+from training.classes.services import (
     attendance_bulk_record,
     class_complete,
     class_nominate,
 )
-from training.services.compliance import compliance_refresh_person
-from training.services.exemptions import exemption_grant
-from training.services.ledger import external_record_submit, ledger_entry_create
-from training.services.records import external_record_decide_and_notify
-from training.services.reminders import reminders_send
-from training.services.reports import (
+from training.compliance.reminders import reminders_send
+from training.compliance.services import compliance_refresh_person
+from training.compliance.exemptions import exemption_grant
+from training.ledger.models import LedgerEntry
+from training.ledger.records import external_record_decide_and_notify
+from training.ledger.services import external_record_submit, ledger_entry_create
+from training.notifications.models import Notification
+from training.org.models import Person
+from training.org.services import role_groups_ensure
+from training.reports.models import ProgressReport, ReportSubmission
+from training.reports.progress import (
     progress_report_get_or_create,
     progress_report_return,
     progress_report_submit,

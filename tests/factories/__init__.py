@@ -16,9 +16,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from factory.django import DjangoModelFactory, Password
 from openpyxl import Workbook
 
-from training.identity import national_id_with_check_digit
-from training.models import OrgUnit, Person, RoleGrant
-from training.services import ROSTER_COLUMNS, org_unit_create, role_grant_create
+from training.org.identity import national_id_with_check_digit
+from training.org.models import OrgUnit, Person, RoleGrant
+from training.org.services import ROSTER_COLUMNS, org_unit_create, role_grant_create
 
 User = get_user_model()
 

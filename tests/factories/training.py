@@ -6,9 +6,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from training.models import LedgerEntry, Person, Programme, ProgrammeVersion
-from training.services.ledger import ledger_entry_create
-from training.services.programmes import (
+from training.ledger.models import LedgerEntry
+from training.ledger.services import ledger_entry_create
+from training.org.models import Person
+from training.programmes.models import Programme, ProgrammeVersion
+from training.programmes.services import (
     programme_create,
     programme_publish,
     programme_version_create,
@@ -84,7 +86,7 @@ def make_class(
     **fields: Any,
 ):
     """A class built through ``class_create``, with ``sessions`` daily sessions."""
-    from training.services.classes import class_create, class_session_add
+    from training.classes.services import class_create, class_session_add
 
     training_class = class_create(
         actor=actor,
@@ -114,7 +116,7 @@ def make_class(
 def complete_class(training_class, *, actor, passed=(), failed=()):
     """Nominate, record attendance (``passed`` present at every session, ``failed``
     absent) and complete ``training_class`` through the services."""
-    from training.services.classes import (
+    from training.classes.services import (
         attendance_record,
         class_complete,
         class_nominate,

@@ -5,7 +5,7 @@ import pytest
 
 from cms.models import AuditEvent
 from tests.factories import PersonFactory, Role, UserFactory, grant
-from training.models import OrgUnit, Person
+from training.org.models import OrgUnit, Person
 
 
 def employee_numbers(response):

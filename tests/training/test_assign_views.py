@@ -10,7 +10,7 @@ from courses.models import Assignment, Enrollment
 from courses.services import course_catalogue_ensure
 from tests.courses.conftest import make_course
 from tests.factories import PersonFactory
-from training.models import Person
+from training.org.models import Person
 
 pytestmark = pytest.mark.django_db
 

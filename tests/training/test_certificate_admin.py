@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import Role, UserFactory, grant
-from training.models import CertificateTemplate
-from training.services import role_groups_ensure
+from training.certificates.models import CertificateTemplate
+from training.org.services import role_groups_ensure
 
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 

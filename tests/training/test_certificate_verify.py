@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 
 from tests.factories.training import make_completed_class
-from training.services.certificates import (
+from training.certificates.services import (
     certificate_issue,
     certificate_reissue,
     certificate_revoke,

@@ -19,22 +19,22 @@ from openpyxl import load_workbook
 
 from cms.models import AuditEvent
 from tests.factories.training import make_class, make_completed_class, make_programme
-from training.forms_classes import ClassForm
-from training.forms_programmes import ProgrammeEditForm
-from training.models import (
+from training.certificates.models import (
     Certificate,
     CertificateBatch,
     CertificateReview,
     CertificateTemplate,
 )
-from training.services.certificates import (
+from training.certificates.services import (
     certificate_batch_create,
     certificate_issue,
     certificate_revoke,
     certificate_status,
 )
-from training.services.classes import class_update
-from training.services.ledger import ledger_entry_reverse
+from training.classes.forms import ClassForm
+from training.classes.services import class_update
+from training.compliance.programme_forms import ProgrammeEditForm
+from training.ledger.services import ledger_entry_reverse
 
 pytestmark = pytest.mark.django_db
 

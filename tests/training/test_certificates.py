@@ -31,16 +31,14 @@ from tests.factories.training import (
     make_class,
     make_programme,
 )
-from training.models import (
+from training.certificates import services as certificate_services
+from training.certificates.models import (
     Certificate,
     CertificateBatch,
     CertificateReview,
     CertificateTemplate,
-    ComplianceStatus,
-    TrainingClass,
 )
-from training.services import certificates as certificate_services
-from training.services.certificates import (
+from training.certificates.services import (
     CODE_ALPHABET,
     certificate_batch_create,
     certificate_batch_resume,
@@ -55,8 +53,10 @@ from training.services.certificates import (
     certificate_template_preview,
     mask_name,
 )
-from training.services.ledger import ledger_entry_reverse
-from training.services.programmes import programme_update
+from training.classes.models import TrainingClass
+from training.compliance.models import ComplianceStatus
+from training.ledger.services import ledger_entry_reverse
+from training.programmes.services import programme_update
 
 CROCKFORD = re.compile(rf"^[{CODE_ALPHABET}]{{16}}$")
 
@@ -498,7 +498,7 @@ def test_no_programme_certificate_unless_the_programme_issues_them(
 def test_bulk_recompute_issues_missing_certificates_in_a_batch(
     annual, people, django_capture_on_commit_callbacks
 ):
-    from training.tasks import compliance_recompute_task
+    from training.compliance.services import compliance_recompute_task
 
     # Compliant before the programme issued certificates: nobody has one yet.
     credit(people["A1"], "95")

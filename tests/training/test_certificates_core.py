@@ -10,8 +10,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.factories.training import make_completed_class
-from training.models import Certificate, CertificateBatch, CertificateReview
-from training.services.certificates import (
+from training.certificates.models import (
+    Certificate,
+    CertificateBatch,
+    CertificateReview,
+)
+from training.certificates.services import (
     certificate_batch_create,
     certificate_batch_run,
     certificate_file_matches,
@@ -21,7 +25,7 @@ from training.services.certificates import (
     certificate_revoke,
     certificate_status,
 )
-from training.services.ledger import ledger_entry_reverse
+from training.ledger.services import ledger_entry_reverse
 
 
 @pytest.fixture

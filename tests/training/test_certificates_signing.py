@@ -14,7 +14,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from cms.signing import generate_self_signed, signing_enabled
 from tests.factories.training import make_completed_class
-from training.services.certificates import certificate_issue
+from training.certificates.services import certificate_issue
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.db import connection
 
 from tests.factories import PersonFactory
 from tests.factories.training import make_class
-from training.services.classes import class_nominate, class_quota_set
+from training.classes.services import class_nominate, class_quota_set
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import OrgUnitFactory, PersonFactory, Role, UserFactory, grant
-from training.demo_classes import COMPLETED_NAME, UPCOMING_NAME, seed_classes
-from training.models import AttendanceRecord, LedgerEntry, TrainingClass
+from training.classes.models import AttendanceRecord, TrainingClass
+from training.demo.classes import COMPLETED_NAME, UPCOMING_NAME, seed_classes
+from training.ledger.models import LedgerEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied
 from openpyxl import Workbook, load_workbook
 
 from tests.factories.training import make_class
-from training.models import AttendanceRecord
-from training.services.classes import (
+from training.classes.models import AttendanceRecord
+from training.classes.services import (
     AttendanceImportError,
     attendance_import,
     attendance_template_workbook,

@@ -13,13 +13,8 @@ from cms.models import AuditEvent
 from tests.factories import PersonFactory
 from tests.factories.assessments import quiz as make_quiz
 from tests.factories.training import make_class, make_programme
-from training.models import (
-    AttendanceRecord,
-    ClassMember,
-    LedgerEntry,
-    TrainingClass,
-)
-from training.services.classes import (
+from training.classes.models import AttendanceRecord, ClassMember, TrainingClass
+from training.classes.services import (
     attendance_bulk_record,
     attendance_record,
     class_complete,
@@ -32,6 +27,7 @@ from training.services.classes import (
     class_update,
     classes_visible_to,
 )
+from training.ledger.models import LedgerEntry
 
 P, L, V, A = "present", "late", "leave", "absent"
 

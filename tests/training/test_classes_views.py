@@ -11,19 +11,15 @@ from openpyxl import Workbook, load_workbook
 
 from tests.factories import PersonFactory
 from tests.factories.training import make_class
-from training.models import (
+from training.classes.models import (
     AttendanceRecord,
     ClassMember,
     ClassQuota,
     ClassSession,
-    LedgerEntry,
     TrainingClass,
 )
-from training.services.classes import (
-    attendance_record,
-    class_nominate,
-    class_quota_set,
-)
+from training.classes.services import attendance_record, class_nominate, class_quota_set
+from training.ledger.models import LedgerEntry
 
 pytestmark = pytest.mark.django_db
 

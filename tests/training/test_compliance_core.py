@@ -7,9 +7,11 @@ import pytest
 from django.utils import timezone
 
 from tests.factories.training import credit, make_programme
-from training.models import ComplianceStatus, LedgerEntry, Person
-from training.services.compliance import compliance_recompute, compliance_refresh_person
-from training.services.ledger import ledger_entry_reverse
+from training.compliance.models import ComplianceStatus
+from training.compliance.services import compliance_recompute, compliance_refresh_person
+from training.ledger.models import LedgerEntry
+from training.ledger.services import ledger_entry_reverse
+from training.org.models import Person
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -89,7 +91,7 @@ def test_roster_transfer_refreshes_after_commit(
     people, annual, tree, superuser, django_capture_on_commit_callbacks
 ):
     from tests.factories import roster_upload
-    from training.services import roster_import_create
+    from training.org.services import roster_import_create
 
     person = people["A1"]
     credit(person, "30")

@@ -10,12 +10,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from tests.factories.training import credit, make_programme
-from training import rules
-from training.models import ComplianceStatus, Exemption, ExternalRecord, LedgerEntry
-from training.models import ProgrammeVersion as Version
-from training.selectors_compliance import compliance_explain, person_compliance
-from training.services.compliance import compliance_refresh_person
-from training.services.ledger import external_record_submit, ledger_entry_reverse
+from training.compliance.models import ComplianceStatus
+from training.compliance.models import Exemption
+from training.compliance.selectors import compliance_explain, person_compliance
+from training.compliance.services import compliance_refresh_person
+from training.ledger.models import ExternalRecord, LedgerEntry
+from training.ledger.services import external_record_submit, ledger_entry_reverse
+from training.programmes import rules
+from training.programmes.models import ProgrammeVersion as Version
 
 YEAR = timezone.localdate().year
 ON = dt.date(YEAR, 1, 10)

@@ -1,4 +1,4 @@
-"""The consistency check (``training.services.consistency``, ``manage.py
+"""The consistency check (``training.consistency.checks``, ``manage.py
 consistency_check``): silent on data written by the services, and each kind of
 corruption — a status row edited, a roll-up edited, a certificate file deleted or
 its hash changed, a reversal that no longer cancels, negative credit — is reported
@@ -19,15 +19,13 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import PersonFactory
 from tests.factories.training import complete_class, credit, make_class, make_programme
-from training.models import (
-    Certificate,
-    ComplianceStatus,
-    LedgerEntry,
-    UnitRollup,
-)
-from training.services.certificates import certificate_issue
-from training.services.consistency import consistency_check
-from training.services.ledger import ledger_entry_reverse
+from training.certificates.models import Certificate
+from training.certificates.services import certificate_issue
+from training.compliance.models import ComplianceStatus
+from training.compliance.rollup_models import UnitRollup
+from training.consistency.checks import consistency_check
+from training.ledger.models import LedgerEntry
+from training.ledger.services import ledger_entry_reverse
 
 
 def kinds(report) -> set[tuple[str, str, str]]:

@@ -13,10 +13,12 @@ from django.utils import timezone
 
 from tests.factories import PersonFactory, Role, UserFactory, grant
 from tests.factories.training import credit, make_programme
-from training.models import ComplianceStatus, LedgerEntry, Person
-from training.selectors_dashboard import at_risk_q
-from training.services.compliance import compliance_recompute
-from training.services.rollups import rollups_rebuild
+from training.compliance.models import ComplianceStatus
+from training.compliance.rollups import rollups_rebuild
+from training.compliance.services import compliance_recompute
+from training.ledger.models import LedgerEntry
+from training.org.models import Person
+from training.reports.dashboard import at_risk_q
 
 DASHBOARD = reverse("training:dashboard")
 PEOPLE = reverse("training:dashboard_people")

@@ -12,9 +12,9 @@ from openpyxl import load_workbook
 from cms.models import AuditEvent
 from tests.factories import PersonFactory
 from tests.factories.training import credit, make_programme
-from training.models import LedgerEntry
-from training.selectors_compliance import annual_evaluation, evaluation_rows
-from training.services.compliance import compliance_recompute
+from training.compliance.selectors import annual_evaluation, evaluation_rows
+from training.compliance.services import compliance_recompute
+from training.ledger.models import LedgerEntry
 
 YEAR = timezone.localdate().year
 ON = dt.date(YEAR, 1, 10)

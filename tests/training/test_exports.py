@@ -21,11 +21,13 @@ from openpyxl import load_workbook
 from cms.models import AuditEvent
 from tests.factories import PersonFactory, Role, UserFactory, grant
 from tests.factories.training import credit, make_programme
-from training.forms_dashboard import dashboard_filter_from
-from training.models import ComplianceStatus, ReportExport, RoleGrant
-from training.selectors_dashboard import dashboard_get
-from training.services import exports as svc
-from training.services.compliance import compliance_recompute
+from training.compliance.models import ComplianceStatus
+from training.compliance.services import compliance_recompute
+from training.org.models import RoleGrant
+from training.reports import exports as svc
+from training.reports.dashboard import dashboard_get
+from training.reports.export_models import ReportExport
+from training.reports.forms import dashboard_filter_from
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from hypothesis import given
 from hypothesis import strategies as st
 
-from training.identity import (
+from training.org.identity import (
     national_id_hash,
     national_id_is_valid,
     national_id_with_check_digit,

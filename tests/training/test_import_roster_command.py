@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tests.factories import roster_row, roster_xlsx
-from training.models import Person, RosterImport
+from training.org.models import Person, RosterImport
 
 
 @pytest.fixture

@@ -13,8 +13,9 @@ from courses.services import enrollment_create, lesson_open, progress_read
 from tests.courses.conftest import make_course, make_lesson, rewind
 from tests.factories import assessments as qa
 from tests.factories.training import make_programme
-from training.models import ComplianceStatus, LedgerEntry
-from training.services.ledger import ledger_quiz_result_changed
+from training.compliance.models import ComplianceStatus
+from training.ledger.models import LedgerEntry
+from training.ledger.services import ledger_quiz_result_changed
 
 
 @pytest.fixture
@@ -106,7 +107,7 @@ def test_account_without_staff_record_earns_nothing(superuser, online_programme)
 
 
 def test_credit_dated_in_shanghai(learner, online_programme):
-    from training.services.ledger import ledger_credit_course
+    from training.ledger.services import ledger_credit_course
 
     course = type("Course", (), {"title": "跨年课程"})()
     # 2026-12-31 16:30 UTC is already 1 January 2027 in Beijing.

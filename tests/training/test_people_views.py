@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 
 from cms.models import AuditEvent
 from tests.factories import PersonFactory
-from training.services import org_unit_move
+from training.org.services import org_unit_move
 
 LIST = reverse("training:people_list")
 EXPORT = reverse("training:people_export")
@@ -88,7 +88,7 @@ def test_export_filter_cannot_reach_outside_scope(client, tree, people, coordina
 
 
 def test_export_does_not_contain_national_id(client, tree, coordinator):
-    from training.identity import national_id_hash
+    from training.org.identity import national_id_hash
 
     number = "11010519491231002X"
     PersonFactory(
@@ -219,7 +219,7 @@ def test_unit_list_refuses_learner(client, learner):
 
 
 def test_detail_shows_masked_id_only(client, tree, coordinator):
-    from training.identity import national_id_hash
+    from training.org.identity import national_id_hash
 
     number = "11010519491231002X"
     person = PersonFactory(

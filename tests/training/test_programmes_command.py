@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tests.factories.training import credit, make_programme
-from training.models import ComplianceStatus
+from training.compliance.models import ComplianceStatus
 
 
 def test_recompute_command(tree, people):

@@ -7,10 +7,13 @@ from django.utils import translation
 
 from tests.factories import PersonFactory
 from tests.factories.training import credit
-from training.models import ComplianceStatus, LedgerEntry, Person, Programme
-from training.national import NATIONAL_PROGRAMMES, programmes_national_ensure
-from training.rules import missing_phrases
-from training.services.compliance import compliance_refresh_person
+from training.compliance.models import ComplianceStatus
+from training.compliance.services import compliance_refresh_person
+from training.ledger.models import LedgerEntry
+from training.org.models import Person
+from training.programmes.models import Programme
+from training.programmes.national import NATIONAL_PROGRAMMES, programmes_national_ensure
+from training.programmes.rules import missing_phrases
 
 TODAY = dt.date(2026, 6, 1)
 

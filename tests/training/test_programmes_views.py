@@ -13,10 +13,13 @@ from openpyxl import load_workbook
 from cms.models import AuditEvent
 from tests.factories import PersonFactory
 from tests.factories.training import credit, make_programme
-from training.models import ComplianceStatus, Person, Programme, ProgrammeVersion
-from training.selectors_programmes import rule_summary
-from training.services.compliance import audience_queryset, compliance_refresh_person
-from training.services.programmes import programme_version_create
+from training.compliance.models import ComplianceStatus
+from training.compliance.services import compliance_refresh_person
+from training.programmes.rulebook import audience_queryset
+from training.org.models import Person
+from training.programmes.models import Programme, ProgrammeVersion
+from training.programmes.selectors import rule_summary
+from training.programmes.services import programme_version_create
 
 LIST = reverse("training:programme_list")
 NEW = reverse("training:programme_new")
@@ -277,7 +280,7 @@ def test_new_version_keeps_old_cycles(tree, people, city_a_programme):
         hours_required=Decimal("100"),
         days_required=None,
     )
-    from training.services.programmes import programme_publish
+    from training.programmes.services import programme_publish
 
     programme_publish(version=v2, actor=None)
     credit(person, "95", on=dt.date(2026, 5, 1))
@@ -309,7 +312,8 @@ def measured(tree, people, city_a_programme):
 @pytest.fixture
 def _today(monkeypatch):
     monkeypatch.setattr(
-        "training.views_programmes.timezone.localdate", lambda: dt.date(2026, 6, 1)
+        "training.compliance.programme_views.timezone.localdate",
+        lambda: dt.date(2026, 6, 1),
     )
 
 
@@ -485,7 +489,7 @@ def test_rule_summary_plain_words(tree):
 
 
 def test_edit_particulars_and_archive(client, coordinator, coordinator_b, tree):
-    from training.services.compliance import programme_rules
+    from training.programmes.rulebook import programme_rules
 
     version = make_programme(
         tree.city_a, name="甲市专项培训", hours_required=Decimal("8")

@@ -11,9 +11,10 @@ from django.urls import reverse
 
 from tests.factories import Role, UserFactory, grant
 from tests.factories.training import credit, make_programme
-from training.models import Notification, ProgressReport, ReportSubmission
-from training.services.compliance import compliance_recompute
-from training.services.reports import (
+from training.compliance.services import compliance_recompute
+from training.notifications.models import Notification
+from training.reports.models import ProgressReport, ReportSubmission
+from training.reports.progress import (
     child_report_overview,
     progress_report_data,
     progress_report_get_or_create,
@@ -343,7 +344,7 @@ def test_children_query_count_is_flat(
 
 def test_demo_seed_is_idempotent(db):
     from tests.factories import OrgUnitFactory
-    from training.demo_reports import seed_reports
+    from training.demo.reports import seed_reports
 
     zj = OrgUnitFactory(code="ZJ", level="provincial")
     js = OrgUnitFactory(code="JS", level="provincial")

@@ -6,15 +6,12 @@ import pytest
 
 from tests.factories import OrgUnitFactory, PersonFactory, Role, UserFactory, grant
 from tests.factories.training import make_programme
-from training.demo_records import seed_records
-from training.models import (
-    ComplianceStatus,
-    Exemption,
-    ExternalRecord,
-    LedgerEntry,
-    Notification,
-    Programme,
-)
+from training.compliance.models import ComplianceStatus
+from training.compliance.models import Exemption
+from training.demo.records import seed_records
+from training.ledger.models import ExternalRecord, LedgerEntry
+from training.notifications.models import Notification
+from training.programmes.models import Programme
 
 
 @pytest.fixture

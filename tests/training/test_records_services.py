@@ -12,16 +12,11 @@ from django.utils import timezone
 from cms.models import AuditEvent
 from tests.factories import Role, UserFactory, grant
 from tests.factories.training import make_programme
-from training.models import (
-    ApprovalDelegation,
-    ComplianceStatus,
-    ExternalRecord,
-    Notification,
-)
-from training.services.compliance import compliance_refresh_person
-from training.services.exemptions import exemption_grant, exemption_revoke
-from training.services.ledger import external_record_can_decide, external_record_submit
-from training.services.records import (
+from training.compliance.models import ComplianceStatus
+from training.compliance.services import compliance_refresh_person
+from training.compliance.exemptions import exemption_grant, exemption_revoke
+from training.ledger.models import ApprovalDelegation, ExternalRecord
+from training.ledger.records import (
     approval_delegation_clear,
     approval_delegation_set,
     external_record_decide_and_notify,
@@ -29,6 +24,8 @@ from training.services.records import (
     external_records_approve_many,
     records_awaiting_decision,
 )
+from training.ledger.services import external_record_can_decide, external_record_submit
+from training.notifications.models import Notification
 
 YEAR = timezone.localdate().year
 DAY = dt.date(YEAR, 1, 1)

@@ -10,17 +10,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories.training import credit, make_programme
-from training.models import (
+from training.compliance.models import ComplianceStatus
+from training.compliance.models import Exemption
+from training.compliance.services import compliance_refresh_person
+from training.ledger.models import (
     ApprovalDelegation,
-    ComplianceStatus,
-    Exemption,
     ExternalEvidence,
     ExternalRecord,
     LedgerEntry,
-    Notification,
 )
-from training.services.compliance import compliance_refresh_person
-from training.services.ledger import external_record_submit
+from training.ledger.services import external_record_submit
+from training.notifications.models import Notification
 
 YEAR = timezone.localdate().year
 DAY = dt.date(YEAR, 1, 1)
@@ -439,8 +439,8 @@ def test_reversing_class_credit_offers_certificate_revocation(
     client, coordinator, people, tree
 ):
     from tests.factories.training import make_completed_class
-    from training.models import CertificateReview
-    from training.services.certificates import certificate_issue
+    from training.certificates.models import CertificateReview
+    from training.certificates.services import certificate_issue
 
     person = people["A1"]
     training_class = make_completed_class(

@@ -10,9 +10,10 @@ from django.core.management import call_command
 
 from tests.factories import Role, UserFactory, grant
 from tests.factories.training import make_programme
-from training.models import ComplianceStatus, Notification
-from training.services.compliance import compliance_recompute, compliance_refresh_person
-from training.services.reminders import overdue_counts_by_unit, reminders_send
+from training.compliance.models import ComplianceStatus
+from training.compliance.reminders import overdue_counts_by_unit, reminders_send
+from training.compliance.services import compliance_recompute, compliance_refresh_person
+from training.notifications.models import Notification
 
 DUE = dt.date(2026, 12, 31)
 MONDAY = dt.date(2027, 1, 4)
@@ -165,7 +166,7 @@ def test_command(statuses, people):
 
 
 def test_task(statuses, people):
-    from training.tasks import reminders_send_task
+    from training.compliance.reminders import reminders_send_task
 
     result = reminders_send_task.enqueue(str(DUE - dt.timedelta(days=1)))
     assert result.return_value["due_soon"] == len(people)
@@ -177,9 +178,9 @@ def test_cycles_past_due_turn_overdue_before_reminding(people, tree):
     from decimal import Decimal
 
     from tests.factories.training import make_programme
-    from training.models import ComplianceStatus
-    from training.services.compliance import compliance_refresh_person
-    from training.services.reminders import reminders_send
+    from training.compliance.models import ComplianceStatus
+    from training.compliance.reminders import reminders_send
+    from training.compliance.services import compliance_refresh_person
 
     version = make_programme(tree.prov, hours_required=Decimal("10"))
     person = people["A1"]

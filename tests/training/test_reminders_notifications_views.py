@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from training.models import Notification
+from training.notifications.models import Notification
 
 
 def _note(user, key, **extra):

@@ -6,9 +6,9 @@ from django.core.exceptions import PermissionDenied
 
 from cms.models import AuditEvent
 from tests.factories import Role, UserFactory, grant
-from training import selectors
-from training.models import RoleGrant
-from training.services import ROLE_GROUPS, role_grant_create, role_grant_revoke
+from training.org import selectors
+from training.org.models import RoleGrant
+from training.org.services import ROLE_GROUPS, role_grant_create, role_grant_revoke
 
 
 def group_names(user):

@@ -23,32 +23,28 @@ from hypothesis import strategies as st
 
 from tests.factories import OrgUnitFactory, PersonFactory, UserFactory
 from tests.factories.training import credit, make_programme
-from training.models import (
-    ComplianceStatus,
-    OrgUnit,
-    Person,
-    Programme,
-    UnitRollup,
-    UnitRollupMonth,
+from training.compliance.models import ComplianceStatus
+from training.compliance.rollup_models import UnitRollup, UnitRollupMonth
+from training.compliance.rollups import (
+    AT_RISK_DAYS,
+    rollups_generation,
+    rollups_rebuild,
 )
-from training.selectors_dashboard import (
+from training.compliance.services import (
+    compliance_mark_overdue,
+    compliance_recompute,
+    compliance_refresh_person,
+)
+from training.compliance.exemptions import exemption_grant
+from training.org.models import OrgUnit, Person
+from training.programmes.models import Programme
+from training.reports.dashboard import (
     FOCUS_GROUPS,
     DashboardFilter,
     at_risk_q,
     dashboard_build,
     dashboard_get,
     focus_group,
-)
-from training.services.compliance import (
-    compliance_mark_overdue,
-    compliance_recompute,
-    compliance_refresh_person,
-)
-from training.services.exemptions import exemption_grant
-from training.services.rollups import (
-    AT_RISK_DAYS,
-    rollups_generation,
-    rollups_rebuild,
 )
 
 Status = ComplianceStatus.Status

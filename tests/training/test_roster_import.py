@@ -14,9 +14,9 @@ from tests.factories import (
     roster_row,
     roster_upload,
 )
-from training.identity import national_id_hash
-from training.models import Person, RosterImport
-from training.services import roster_import_create, roster_import_run
+from training.org.identity import national_id_hash
+from training.org.models import Person, RosterImport
+from training.org.services import roster_import_create, roster_import_run
 
 User = get_user_model()
 

@@ -5,9 +5,9 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from training.identity import national_id_with_check_digit
-from training.services import ROSTER_COLUMNS
-from training.services.roster import GRADE_LABELS, _parse_row
+from training.org.identity import national_id_with_check_digit
+from training.org.services import ROSTER_COLUMNS
+from training.org.services.roster import GRADE_LABELS, _parse_row
 
 HEADERS = {c.header for c in ROSTER_COLUMNS}
 COLUMNS = list(ROSTER_COLUMNS)

@@ -8,8 +8,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from tests.factories import roster_row, roster_upload
-from training.models import Person, RosterImport
-from training.services import ROSTER_COLUMNS
+from training.org.models import Person, RosterImport
+from training.org.services import ROSTER_COLUMNS
 
 UPLOAD = reverse("training:roster_upload")
 TEMPLATE = reverse("training:roster_template")

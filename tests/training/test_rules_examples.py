@@ -8,7 +8,7 @@ from decimal import Decimal as D
 import pytest
 from django.utils import translation
 
-from training.rules import (
+from training.programmes.rules import (
     COMPLIANT,
     IN_PROGRESS,
     NON_COMPLIANT,

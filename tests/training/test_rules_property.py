@@ -9,8 +9,8 @@ from decimal import Decimal
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from training import rules
-from training.rules import (
+from training.programmes import rules
+from training.programmes.rules import (
     COMPLIANT,
     IN_PROGRESS,
     NON_COMPLIANT,
@@ -395,7 +395,7 @@ def test_met_day_is_the_first_day_the_credits_sufficed():
     import datetime as dt
     from decimal import Decimal as D
 
-    from training import rules
+    from training.programmes import rules
 
     cycle = rules.Cycle(
         dt.date(2026, 1, 1), dt.date(2026, 12, 31), dt.date(2026, 12, 31)

@@ -1,11 +1,11 @@
-"""training.selectors: who sees which people and units."""
+"""training.org.selectors: who sees which people and units."""
 
 import pytest
 from django.core.exceptions import PermissionDenied
 
 from tests.factories import PersonFactory, Role, UserFactory, grant
-from training import selectors
-from training.services import org_unit_move
+from training.org import selectors
+from training.org.services import org_unit_move
 
 
 def codes(people):

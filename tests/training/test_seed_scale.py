@@ -17,18 +17,14 @@ from django.utils import timezone
 
 from assessments.models import Attempt, Quiz
 from courses.models import CourseIndexPage, CoursePage, Enrollment
-from training import scale
-from training.models import (
-    Certificate,
-    ComplianceStatus,
-    LedgerEntry,
-    OrgUnit,
-    Person,
-    Programme,
-    UnitRollup,
-    UnitRollupMonth,
-)
-from training.services.ledger import ledger_credit_course, ledger_credit_quiz
+from training.certificates.models import Certificate
+from training.compliance.models import ComplianceStatus
+from training.compliance.rollup_models import UnitRollup, UnitRollupMonth
+from training.demo import scale
+from training.ledger.models import LedgerEntry
+from training.ledger.services import ledger_credit_course, ledger_credit_quiz
+from training.org.models import OrgUnit, Person
+from training.programmes.models import Programme
 
 UNITS, PEOPLE = 40, 500
 

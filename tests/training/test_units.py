@@ -5,8 +5,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from cms.models import AuditEvent
 from tests.factories import OrgUnitFactory, Role, UserFactory, grant
-from training.models import OrgUnit
-from training.services import org_unit_create, org_unit_move
+from training.org.models import OrgUnit
+from training.org.services import org_unit_create, org_unit_move
 
 
 def fresh(unit):

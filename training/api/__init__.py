@@ -3,5 +3,5 @@ programmes, compliance, the ledger, enrolments, assignments and progress reports
 external records for integrations, and public certificate verification.
 
 Endpoints are thin: every read goes through the scope selectors
-(``training.selectors``) and every write through a service. See docs/api.md.
+(``training.org.selectors``) and every write through a service. See docs/api.md.
 """

@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, SessionAuth
 
-from training.models import ApiToken, RoleGrant
-from training.selectors import require_manage_role, require_view_role
-from training.services.api_tokens import api_token_authenticate
+from training.api.models import ApiToken
+from training.api.tokens import api_token_authenticate
+from training.org.models import RoleGrant
+from training.org.selectors import require_manage_role, require_view_role
 
 Role = RoleGrant.Role
 

@@ -9,8 +9,8 @@ from ninja import Path, Router
 from ninja.throttling import AnonRateThrottle
 
 from training.api.schemas import CertificateVerifyOut, ErrorOut
-from training.selectors_certificates import certificate_public
-from training.services.certificates import (
+from training.certificates.selectors import certificate_public
+from training.certificates.services import (
     certificate_code_normalise,
     certificate_status,
     mask_name,

@@ -11,9 +11,9 @@ from django.http import Http404
 from ninja import Field, Path, Schema
 from ninja.pagination import LimitOffsetPagination
 
-from training import selectors
 from training.api.schemas import MAX_ID, ErrorOut
-from training.models import OrgUnit, Person
+from training.org import selectors
+from training.org.models import OrgUnit, Person
 
 MAX_LIMIT = 200
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]

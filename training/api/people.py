@@ -5,7 +5,6 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from training import selectors
 from training.api import queries
 from training.api.auth import principal, require_view
 from training.api.common import (
@@ -25,7 +24,9 @@ from training.api.schemas import (
     PersonDetailOut,
     PersonOut,
 )
-from training.models import LedgerEntry, Person
+from training.ledger.models import LedgerEntry
+from training.org import selectors
+from training.org.models import Person
 
 router = Router(tags=["people"])
 

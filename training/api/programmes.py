@@ -10,8 +10,8 @@ from training.api import queries
 from training.api.auth import require_view
 from training.api.common import Pagination, PathId, responses
 from training.api.schemas import ProgrammeDetailOut, ProgrammeOut
-from training.models import Programme
-from training.selectors_programmes import programmes_visible_to
+from training.programmes.models import Programme
+from training.programmes.selectors import programmes_visible_to
 
 router = Router(tags=["programmes"])
 

@@ -18,10 +18,11 @@ from django.db.models import (
 from django.db.models.functions import Length, Substr
 
 from courses.models import Assignment, Enrollment
-from training.models import OrgUnit, Person, ProgressReport
-from training.selectors_compliance import compliance_explanations, person_compliance
-from training.selectors_dashboard import COUNTS, Counts, Dashboard
-from training.selectors_programmes import current_version, rule_summary
+from training.compliance.selectors import compliance_explanations, person_compliance
+from training.org.models import OrgUnit, Person
+from training.programmes.selectors import current_version, rule_summary
+from training.reports.dashboard import COUNTS, Counts, Dashboard
+from training.reports.models import ProgressReport
 
 
 def with_parent_id(units: QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:

@@ -14,8 +14,8 @@ from ninja.responses import Status
 from training.api.auth import TokenPrincipal, principal, write_actor
 from training.api.common import ERRORS, person_or_404
 from training.api.schemas import ExternalRecordIn, ExternalRecordOut
-from training.forms_records import ExternalRecordForm, external_record_submit_from
-from training.models import ExternalRecord
+from training.ledger.forms import ExternalRecordForm, external_record_submit_from
+from training.ledger.models import ExternalRecord
 
 router = Router(tags=["ledger"])
 

@@ -10,7 +10,6 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from training import selectors
 from training.api import queries
 from training.api.auth import require_view
 from training.api.common import Pagination, PathId, responses, unit_or_404
@@ -22,9 +21,10 @@ from training.api.schemas import (
     UnitComplianceOut,
     UnitOut,
 )
-from training.forms_dashboard import DashboardFilterForm
-from training.models import OrgUnit, Person
-from training.selectors_dashboard import dashboard_get
+from training.org import selectors
+from training.org.models import OrgUnit, Person
+from training.reports.dashboard import dashboard_get
+from training.reports.forms import DashboardFilterForm
 
 router = Router(tags=["units"])
 

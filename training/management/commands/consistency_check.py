@@ -3,7 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from training.services.consistency import CHECKS, CHUNK, consistency_check
+from training.consistency.checks import CHECKS, CHUNK, consistency_check
 
 
 class Command(BaseCommand):

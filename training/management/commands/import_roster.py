@@ -6,7 +6,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from training.services import roster_import_create
+from training.org.services import roster_import_create
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from training.services.rollups import rollups_rebuild_current
+from training.compliance.rollups import rollups_rebuild_current
 
 
 class Command(BaseCommand):

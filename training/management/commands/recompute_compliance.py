@@ -4,11 +4,11 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from training.models import Programme
-from training.services.certificates import certificates_issue_missing
-from training.services.compliance import (
+from training.certificates.services import certificates_issue_missing
+from training.compliance.services import compliance_recompute
+from training.programmes.models import Programme
+from training.programmes.rulebook import (
     audience_queryset,
-    compliance_recompute,
     cycle_and_rule,
     programme_rules,
 )

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from training.services.certificates import certificate_batches_resume_stale
+from training.certificates.services import certificate_batches_resume_stale
 
 
 class Command(BaseCommand):

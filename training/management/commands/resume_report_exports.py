@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from training.services.exports import report_exports_resume_stale
+from training.reports.exports import report_exports_resume_stale
 
 
 class Command(BaseCommand):

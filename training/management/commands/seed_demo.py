@@ -21,10 +21,10 @@ from assessments import demo as assessments_demo
 from cms.models import HomePage, StandardPage
 from cms.search import search_entries_rebuild
 from courses import demo as courses_demo
-from training import demo
-from training.models import OrgUnit, Person, RoleGrant, RosterImport
-from training.selectors import people_visible_to
-from training.services import (
+from training.demo import org as demo
+from training.org.models import OrgUnit, Person, RoleGrant, RosterImport
+from training.org.selectors import people_visible_to
+from training.org.services import (
     ROSTER_COLUMNS,
     org_unit_create,
     role_grant_create,
@@ -294,7 +294,7 @@ class Command(BaseCommand):
     def seed_programmes(self) -> None:
         """The national rules, owned by the supreme procuratorate (before any credit
         is written, so every credit is measured against them)."""
-        from training.national import programmes_national_ensure
+        from training.programmes.national import programmes_national_ensure
 
         programmes_national_ensure(owner_unit=OrgUnit.objects.get(code="SPP"))
         self.stdout.write("Programmes: the national training rules are in place.")
@@ -303,11 +303,11 @@ class Command(BaseCommand):
         """学时 history, a political rotation class with attendance, external records
         waiting for approval, exemptions, progress reports (one late) and
         certificates (one revoked, one re-issued)."""
-        from training.demo_certificates import seed_certificates
-        from training.demo_classes import seed_classes
-        from training.demo_ledger import seed_ledger_history
-        from training.demo_records import seed_records
-        from training.demo_reports import seed_reports
+        from training.demo.certificates import seed_certificates
+        from training.demo.classes import seed_classes
+        from training.demo.ledger import seed_ledger_history
+        from training.demo.records import seed_records
+        from training.demo.reports import seed_reports
 
         seed_ledger_history(stdout=self.stdout)
         seed_classes(stdout=self.stdout)

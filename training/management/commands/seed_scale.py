@@ -1,6 +1,6 @@
 """National-scale benchmark data: ``seed_scale --units N --people M [--seed S]``.
 
-Thin: the generator is ``training.scale``. Refused when DEBUG is off unless
+Thin: the generator is ``training.demo.scale``. Refused when DEBUG is off unless
 ``--force`` (it writes hundreds of thousands of rows), and when seed_scale data is
 already there unless ``--reset`` (which deletes only seed_scale data, by its ``S-``
 code prefix, first).
@@ -13,7 +13,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from training import scale
+from training.demo import scale
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from training.services.reminders import reminders_send
+from training.compliance.reminders import reminders_send
 
 
 class Command(BaseCommand):
