@@ -45,7 +45,7 @@ PUBLIC = {
     "training:certificate_verify",
     # the REST API: its public certificate check (same rate limit and facts as the
     # page) and its description, which holds no data (every data route needs a
-    # session or an API token, tested in tests/api/)
+    # session or an API token, tested in tests/training/api/)
     "api-v1:certificate_verify",
     "api-v1:openapi-json",
     "api-v1:openapi-view",

@@ -6,7 +6,7 @@ the cycles one person's refresh touched (five queries, in the caller's
 transaction), ``rollups_rebuild`` recounts whole programme cycles after a bulk
 recompute or the nightly overdue sweep. Either way the rows are deleted and counted
 again from ``ComplianceStatus``, so a roll-up can never drift from its source; the
-property test in ``tests/training/test_rollups.py`` checks that against a recount in
+property test in ``tests/training/compliance/test_rollups.py`` checks that against a recount in
 Python. The dashboard cache is keyed by a generation number bumped after every
 commit that changed roll-ups.
 """

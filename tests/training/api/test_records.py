@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.api.conftest import API, EN, bearer
+from tests.training.api.conftest import API, EN, bearer
 from tests.factories.training import credit
 from training.compliance.services import compliance_recompute
 from training.ledger.models import ExternalRecord

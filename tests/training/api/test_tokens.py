@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from cms.models import AuditEvent
-from tests.api.conftest import API, EN, make_token
+from tests.training.api.conftest import API, EN, make_token
 from training.api.models import ApiToken
 from training.api.tokens import (
     api_token_authenticate,

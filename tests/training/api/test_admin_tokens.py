@@ -9,7 +9,7 @@ import hashlib
 import pytest
 from django.urls import reverse
 
-from tests.api.conftest import EN, make_token
+from tests.training.api.conftest import EN, make_token
 from tests.factories import Role, UserFactory, grant
 from training.api.models import ApiToken
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.api.conftest import API, EN
+from tests.training.api.conftest import API, EN
 from tests.factories.training import make_completed_class, make_programme
 from training.certificates.services import certificate_issue, certificate_revoke
 from training.compliance.services import compliance_recompute

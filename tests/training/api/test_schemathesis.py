@@ -13,7 +13,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.api.conftest import make_token
+from tests.training.api.conftest import make_token
 from training.api.urls import api
 
 pytestmark = pytest.mark.django_db
