@@ -82,10 +82,18 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "cms.urls"
 
+# training/ keeps each domain's templates and static files beside its code
+# (training/<domain>/templates/, training/<domain>/static/, docs/architecture.md).
+# The names inside stay "training/...", so no page says which domain renders it.
+TRAINING_DOMAINS = sorted(p for p in (BASE_DIR / "training").iterdir() if p.is_dir())
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [PROJECT_DIR / "templates"],
+        "DIRS": [
+            PROJECT_DIR / "templates",
+            *(d / "templates" for d in TRAINING_DOMAINS if (d / "templates").is_dir()),
+        ],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -153,6 +161,7 @@ USE_TZ = True
 # --- static and media ----------------------------------------------------------
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "static"))
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [d / "static" for d in TRAINING_DOMAINS if (d / "static").is_dir()]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 MEDIA_URL = "/media/"
 STORAGES = {

@@ -31,7 +31,7 @@ def _managed_person(request, pk: int) -> Person:
 def _exemptions_page(request, person: Person, *, form=None, revoke=None, status=200):
     return render(
         request,
-        "training/records/person_exemptions.html",
+        "training/compliance/person_exemptions.html",
         {
             "person": person,
             "exemptions": exemptions_of_person(person=person),

@@ -31,7 +31,7 @@ def _record_html(request, person: Person | None, *, is_me: bool):
     context = {"person": person, "is_me": is_me, "years": []}
     if person is not None:
         context = _record_context(person, is_me)
-    return render(request, "training/compliance/training_record.html", context)
+    return render(request, "training/reports/training_record.html", context)
 
 
 def _audit_record_export(request, person: Person, kind: str) -> None:
@@ -49,7 +49,7 @@ def _record_pdf(request, person: Person | None, *, is_me: bool):
     if person is None:
         raise PermissionDenied
     pdf = render_pdf(
-        "training/compliance/training_record_print.html",
+        "training/reports/training_record_print.html",
         _record_context(person, is_me),
         request=request,
     )
