@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import learner
+from assessments.views import learner, results
 
 app_name = "assessments"
 
@@ -11,6 +11,6 @@ urlpatterns = [
     path("attempts/<uuid:public_id>/", learner.attempt_page, name="attempt"),
     path("attempts/<uuid:public_id>/answer", learner.answer, name="answer"),
     path("attempts/<uuid:public_id>/submit", learner.submit, name="submit"),
-    path("attempts/<uuid:public_id>/review/", learner.review, name="review"),
-    path("my/results/", learner.my_results, name="my_results"),
+    path("attempts/<uuid:public_id>/review/", results.review, name="review"),
+    path("my/results/", results.my_results, name="my_results"),
 ]

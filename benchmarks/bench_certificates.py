@@ -132,8 +132,8 @@ def run_batch(training_class, *, label: str) -> dict:
     from django.db import connection
 
     from cms import pdf
-    from training.certificates import services as certificates
     from training.certificates.models import Certificate
+    from training.certificates.services import batches as certificates
     from training.certificates.services import (
         certificate_batch_create,
         certificate_batch_run,

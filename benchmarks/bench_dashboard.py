@@ -55,8 +55,8 @@ def setup(people: int) -> bool:
 def _ensure_data(people: int) -> float | None:
     """Seeded people with compliance rows and roll-ups (recomputed when missing)."""
     from training.compliance.models import ComplianceStatus
+    from training.compliance.recompute import compliance_recompute
     from training.compliance.rollup_models import UnitRollup
-    from training.compliance.services import compliance_recompute
 
     seeded = compliance_bench.ensure_seeded(people)
     if not ComplianceStatus.objects.exists() or not UnitRollup.objects.exists():
@@ -203,7 +203,8 @@ import json, os, resource, sys, time
 import django
 django.setup()
 from django.contrib.auth import get_user_model
-from training.reports.exports import report_export_request, report_export_run
+from training.reports.export_requests import report_export_request
+from training.reports.export_run import report_export_run
 
 def vm(key):
     for line in open("/proc/self/status"):
@@ -234,9 +235,9 @@ if export.file:
 def measure_export(user, root, programme) -> dict:
     """A root-level people export of every row, in a process of its own."""
     try:
-        from training.reports.exports import report_export_run  # noqa: F401
+        from training.reports.export_run import report_export_run  # noqa: F401
     except ImportError:
-        return {"export": "training.reports.exports.report_export_run missing"}
+        return {"export": "training.reports.export_run.report_export_run missing"}
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(  # noqa: S603
         [

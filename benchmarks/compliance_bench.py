@@ -140,7 +140,7 @@ def measure_recompute(programme_ids: list[int] | None, label: str) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from training.compliance.models import ComplianceStatus
-    from training.compliance.services import compliance_recompute
+    from training.compliance.recompute import compliance_recompute
 
     marks: list[tuple[float, int]] = []
     # The log is a bounded deque: a full one makes CaptureQueriesContext see nothing.

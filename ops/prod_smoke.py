@@ -926,10 +926,10 @@ def step_worker_logs(w: World) -> str:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What steps 1, 2, 5 and 6 hand to the workers.
 BACKGROUND_TASKS = (
-    "training.org.services.roster.roster_import_task",
+    "training.org.services.roster.run.roster_import_task",
     "courses.services.enrolment.assignment_run_task",
-    "training.certificates.services.certificate_batch_task",
-    "training.reports.exports.report_export_task",
+    "training.certificates.services.batches.certificate_batch_task",
+    "training.reports.export_run.report_export_task",
 )
 RQ_JOB_START = re.compile(r" default: ([\w.]+)\(")
 RQ_JOB_OK = re.compile(r" default: Job OK ")

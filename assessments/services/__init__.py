@@ -1,24 +1,25 @@
 """Writes with business meaning. Re-exports the public service functions."""
 
-from assessments.services.attempts import (
+from assessments.services.attempt_errors import (
     AttemptClosed,
     AttemptError,
     QuizUnavailable,
-    ReviewOptions,
     StaleAnswer,
+)
+from assessments.services.attempts import (
     attempt_answer_save,
-    attempt_close,
-    attempt_for_owner,
     attempt_start,
-    attempt_submit,
-    attempts_close_overdue,
     pool_shortfalls,
     quiz_check_available,
-    quizzes_open_to,
-    review_options,
+)
+from assessments.services.closing import (
+    attempt_close,
+    attempt_submit,
+    attempts_close_overdue,
 )
 from assessments.services.grading import item_grade, question_regrade
-from assessments.services.imports import question_import, question_template_workbook
+from assessments.services.import_template import question_template_workbook
+from assessments.services.imports import question_import
 from assessments.services.invitations import quiz_invite
 from assessments.services.notices import notices_mark_read
 from assessments.services.questions import (
@@ -26,6 +27,12 @@ from assessments.services.questions import (
     content_validate,
     question_create,
     question_update,
+)
+from assessments.services.review import (
+    ReviewOptions,
+    attempt_for_owner,
+    quizzes_open_to,
+    review_options,
 )
 
 __all__ = [

@@ -1,28 +1,24 @@
-"""Attempts: start, autosave, submit, close when time runs out.
+"""Attempts: start and autosave.
 
 The server is the only clock and the only dealer. ``attempt_start`` fixes the question
 set, the option order and the deadline; ``attempt_answer_save`` refuses anything after
-the deadline plus a short grace and anything older than what it already has;
-``attempt_submit`` grades exactly once however many times it is called.
+the deadline plus a short grace and anything older than what it already has. Closing
+and grading (``attempt_submit``, the timeout sweep) are in ``closing``; what the
+learner may see of an attempt is in ``review``.
 """
 
 from __future__ import annotations
 
 import random
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import signals
 from assessments.models import (
     Attempt,
     AttemptItem,
@@ -32,45 +28,22 @@ from assessments.models import (
     QuizInvitation,
     QuizSlot,
 )
-from assessments.scoring import ZERO, quantize, score_response
+from assessments.scoring import ZERO, quantize
+from assessments.services.attempt_errors import (
+    AttemptClosed,
+    AttemptError,
+    QuizUnavailable,
+    StaleAnswer,
+)
+from assessments.services.closing import attempt_close, attempt_is_overdue
 
 Status = Attempt.Status
 Type = Question.Type
 
-# Answers may arrive this long after the deadline (a save sent at 59:59 on a slow
-# line); after it they are refused and the attempt is closed.
-GRACE = timedelta(seconds=settings.ASSESSMENTS_GRACE_SECONDS)
 MAX_TEXT = 5000
 MAX_BLANK = 200
 
 _rng = random.SystemRandom()
-
-
-class AttemptError(Exception):
-    """A refusal the learner should read; ``code`` is stable for the API."""
-
-    code = "invalid"
-
-    def __init__(self, message: str, code: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
-
-
-class QuizUnavailable(AttemptError):
-    code = "unavailable"
-
-
-class AttemptClosed(AttemptError):
-    code = "closed"
-
-
-class StaleAnswer(AttemptError):
-    code = "stale"
-    # The seq the server holds, when known: a retried save that had in fact landed
-    # meets its own seq here and can tell the learner it is saved.
-    saved_seq: int | None = None
 
 
 # --- start -----------------------------------------------------------------------
@@ -264,11 +237,6 @@ def attempt_start(*, quiz: Quiz, user, now=None) -> Attempt:
 # --- autosave --------------------------------------------------------------------
 
 
-def attempt_is_overdue(attempt: Attempt, *, now=None) -> bool:
-    now = now or timezone.now()
-    return attempt.deadline is not None and now > attempt.deadline + GRACE
-
-
 def response_clean(item: AttemptItem, response: Any, blank_count: int) -> Any:
     """The response in canonical form, or ``AttemptError`` saying what is wrong."""
     if response is None:
@@ -374,197 +342,3 @@ def _answer_store(item: AttemptItem, response, seq: int, now) -> AttemptError | 
         return stale
     item.response, item.seq, item.saved_at = response, seq, now
     return None
-
-
-# --- submit and close ------------------------------------------------------------
-
-
-def attempt_submit(*, attempt_public_id, user, now=None) -> Attempt:
-    """Submit the learner's attempt. Idempotent: the first call grades it, any later
-    or concurrent call returns the graded attempt unchanged."""
-    try:
-        attempt = Attempt.objects.get(public_id=attempt_public_id, user=user)
-    except (Attempt.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise AttemptError(_("No such attempt."), "not_found") from None
-    closed_by = Attempt.ClosedBy.LEARNER
-    if attempt_is_overdue(attempt, now=now):
-        closed_by = Attempt.ClosedBy.TIMEOUT
-    return attempt_close(attempt=attempt, closed_by=closed_by, now=now)
-
-
-@transaction.atomic
-def attempt_close(*, attempt: Attempt, closed_by: str, now=None) -> Attempt:
-    now = now or timezone.now()
-    # The conditional update is the lock: of two concurrent closers exactly one
-    # moves the attempt out of "in progress" and grades it.
-    won = Attempt.objects.filter(pk=attempt.pk, status=Status.IN_PROGRESS).update(
-        status=Status.GRADING, submitted_at=now, closed_by=closed_by
-    )
-    attempt = Attempt.objects.select_related("quiz").get(pk=attempt.pk)
-    if won:
-        attempt_grade(attempt=attempt, now=now)
-    return attempt
-
-
-def attempt_grade(*, attempt: Attempt, now=None) -> Attempt:
-    """Score every automatically gradable item, then total the attempt."""
-    items = list(attempt.items.select_related("version"))
-    for item in items:
-        if item.qtype == Type.SHORT and item.score is not None:
-            continue
-        item.score = item_auto_score(item, attempt.quiz)
-    AttemptItem.objects.bulk_update(items, ["score"])
-    return attempt_total(attempt=attempt, items=items, now=now)
-
-
-def item_auto_score(item: AttemptItem, quiz: Quiz) -> Decimal | None:
-    version = item.version
-    return score_response(
-        qtype=item.qtype,
-        key=version.answer,
-        response=item.response,
-        marks=item.marks,
-        partial_credit=version.partial_credit,
-        option_count=len(version.options),
-        negative_marking=quiz.negative_marking,
-    )
-
-
-def attempt_total(
-    *, attempt: Attempt, items: list[AttemptItem] | None = None, now=None
-) -> Attempt:
-    """Add up the items. Finished when nothing waits for a grader; a pass is told to
-    the training app (the first pass at a quiz only)."""
-    now = now or timezone.now()
-    if items is None:
-        items = list(attempt.items.all())
-    pending = any(i.score is None for i in items)
-    was_passed = attempt.passed
-    attempt.score = quantize(sum((i.score or ZERO for i in items), ZERO))
-    if attempt.max_score:
-        attempt.percent = quantize(attempt.score * 100 / attempt.max_score)
-    else:
-        attempt.percent = ZERO
-    if pending:
-        attempt.status = Status.GRADING
-        attempt.passed = None
-    else:
-        attempt.status = Status.FINISHED
-        attempt.passed = attempt.percent >= attempt.quiz.pass_percent
-        attempt.graded_at = now
-    attempt.save(update_fields=["score", "percent", "status", "passed", "graded_at"])
-    if attempt.status == Status.FINISHED:
-        signals.attempt_finished.send(sender=Attempt, attempt=attempt)
-        if attempt.passed and not was_passed:
-            earlier_pass = (
-                Attempt.objects.filter(
-                    quiz=attempt.quiz, user=attempt.user, passed=True
-                )
-                .exclude(pk=attempt.pk)
-                .exists()
-            )
-            if not earlier_pass:
-                signals.quiz_passed.send(
-                    sender=Attempt,
-                    attempt=attempt,
-                    user_id=attempt.user_id,
-                    quiz=attempt.quiz,
-                )
-    return attempt
-
-
-def attempts_close_overdue(*, now=None, limit: int = 500) -> int:
-    """Close and grade attempts whose time ran out (the scheduled sweep). Each is
-    closed in its own transaction, so one bad attempt does not hold up the rest."""
-    now = now or timezone.now()
-    overdue = Attempt.objects.filter(
-        status=Status.IN_PROGRESS, deadline__lt=now - GRACE
-    ).order_by("deadline")[:limit]
-    closed = 0
-    for attempt in overdue:
-        attempt_close(attempt=attempt, closed_by=Attempt.ClosedBy.TIMEOUT, now=now)
-        closed += 1
-    return closed
-
-
-# --- what the learner may see ----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReviewOptions:
-    score: bool
-    correctness: bool
-    answers: bool
-    explanations: bool
-
-    @property
-    def anything(self) -> bool:
-        return self.score or self.correctness or self.answers or self.explanations
-
-
-def _review_open(when: str, attempt: Attempt, *, attempts_left: bool, now) -> bool:
-    if attempt.status == Status.IN_PROGRESS or when == Quiz.Review.NEVER:
-        return False
-    if when == Quiz.Review.AFTER_SUBMIT:
-        return True
-    quiz = attempt.quiz
-    if quiz.close_at:
-        # Attempts whose deadline is the close still take answers for GRACE after
-        # it: keys shown at the close itself could be passed to them in time.
-        return now > quiz.close_at + GRACE
-    # No closing time: "after close" means once the learner can no longer retake it.
-    return not attempts_left
-
-
-def review_options(
-    attempt: Attempt, *, now=None, attempts_used: int | None = None
-) -> ReviewOptions:
-    """What the quiz's review policy lets the learner see of ``attempt`` now.
-    Every page and endpoint that shows an attempt asks this first.
-
-    ``attempts_used``: how many attempts the learner has at this quiz, when the
-    caller already counted them (a list of attempts asks once, not per row)."""
-    now = now or timezone.now()
-    quiz = attempt.quiz
-    attempts_left = True
-    if quiz.max_attempts:
-        if attempts_used is None:
-            attempts_used = Attempt.objects.filter(
-                quiz=quiz, user_id=attempt.user_id
-            ).count()
-        attempts_left = attempts_used < quiz.max_attempts
-
-    def is_open(when):
-        return _review_open(when, attempt, attempts_left=attempts_left, now=now)
-
-    return ReviewOptions(
-        score=is_open(quiz.review_score),
-        correctness=is_open(quiz.review_correctness),
-        answers=is_open(quiz.review_answers),
-        explanations=is_open(quiz.review_explanations),
-    )
-
-
-def attempt_for_owner(*, attempt_public_id, user) -> Attempt:
-    try:
-        return Attempt.objects.select_related("quiz").get(
-            public_id=attempt_public_id, user=user
-        )
-    except (Attempt.DoesNotExist, ValidationError, ValueError, TypeError):
-        raise PermissionDenied from None
-
-
-def quizzes_open_to(user, *, now=None):
-    """Published exams the user may take now (lesson quizzes are reached through
-    their lesson)."""
-    now = now or timezone.now()
-    return (
-        Quiz.objects.filter(is_published=True, kind=Quiz.Kind.EXAM)
-        .filter(Q(open_at__isnull=True) | Q(open_at__lte=now))
-        .filter(Q(close_at__isnull=True) | Q(close_at__gt=now))
-        .filter(
-            Q(audience=Quiz.Audience.ALL)
-            | Q(audience=Quiz.Audience.INVITED, invitations__user=user)
-        )
-        .distinct()
-    )

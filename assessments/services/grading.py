@@ -21,7 +21,7 @@ from assessments.models import (
 )
 from assessments.scoring import quantize
 from assessments.selectors import attempts_visible_to
-from assessments.services.attempts import attempt_total, item_auto_score
+from assessments.services.closing import attempt_total, item_auto_score
 from cms.audit import audit_record
 from cms.models import AuditEvent
 

@@ -52,7 +52,7 @@ def drill(env, started) -> int:
     from benchmarks.bench_roster_import import ROWS, build_workbook
     from training.org.models import Person, RosterImport
     from training.org.services import org_unit_create, roster_import_create
-    from training.org.services.roster import roster_import_task
+    from training.org.services.roster.run import roster_import_task
 
     def log(text: str) -> None:
         print(f"[{time.monotonic() - started:6.1f}s] {text}", flush=True)

@@ -32,7 +32,8 @@ from assessments.services import (
     attempt_submit,
     review_options,
 )
-from assessments.services.attempts import GRACE, pool_shortfalls
+from assessments.services.attempts import pool_shortfalls
+from assessments.services.closing import GRACE
 from tests.factories import UserFactory
 from tests.factories import assessments as af
 

@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 
 from assessments.models import Question, QuestionImport
 from assessments.services import question_import, question_template_workbook
-from assessments.services.imports import sanitise_rich_text
+from assessments.services.import_rows import sanitise_rich_text
 from cms.models import AuditEvent
 from tests.factories import XLSX_TYPE, Role, UserFactory, grant
 from tests.factories import assessments as af
@@ -172,7 +172,7 @@ def test_unreadable_files_are_rejected_and_stored(editor, file, fragment):
 def test_missing_headers_and_too_many_rows(editor, subject, settings, monkeypatch):
     record = question_import(actor=editor, file=upload([["x"]], headers=["题干"]))
     assert "题型" in record.errors[0]["message"]
-    monkeypatch.setattr("assessments.services.imports.MAX_ROWS", 3)
+    monkeypatch.setattr("assessments.services.import_rows.MAX_ROWS", 3)
     record = question_import(actor=editor, file=upload(GOOD_ROWS))
     assert record.status == QuestionImport.Status.REJECTED
     assert "3" in record.errors[0]["message"]

@@ -15,7 +15,7 @@ from assessments.services import (
     attempt_submit,
     attempts_close_overdue,
 )
-from assessments.services.attempts import GRACE
+from assessments.services.closing import GRACE
 from assessments.tasks import close_overdue_attempts_task
 from tests.factories import assessments as af
 

@@ -353,7 +353,7 @@ def test_json_log_line_carries_request_status_user_and_exception(rf):
     record = _record(args=("/learning/exam/7/",))
     record.request = request
     record.status_code = 500
-    record.task = "training.reports.exports.report_export_task"
+    record.task = "training.reports.export_run.report_export_task"
     try:
         raise ValueError("考试已结束")
     except ValueError:
@@ -369,7 +369,7 @@ def test_json_log_line_carries_request_status_user_and_exception(rf):
         500,
     )
     assert entry["user_id"] == user.pk
-    assert entry["task"] == "training.reports.exports.report_export_task"
+    assert entry["task"] == "training.reports.export_run.report_export_task"
     assert "ValueError: 考试已结束" in entry["exception"]
     assert entry["time"].endswith("+00:00")
 
@@ -411,7 +411,7 @@ def test_large_roster_import_that_missed_the_queue_is_queued_later():
     from django.utils import timezone
 
     from training.org.models import RosterImport
-    from training.org.services.roster import roster_imports_resume_stale
+    from training.org.services.roster.run import roster_imports_resume_stale
 
     def upload(rows, minutes_ago):
         record = RosterImport.objects.create(

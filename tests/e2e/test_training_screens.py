@@ -18,15 +18,12 @@ from django.utils import timezone
 
 from tests.factories import OrgUnitFactory, PersonFactory, Role, UserFactory, grant
 from tests.factories.training import make_class, make_programme
+from training.classes.attendance import attendance_bulk_record
 from training.classes.models import AttendanceRecord
-from training.classes.services import (
-    attendance_bulk_record,
-    class_complete,
-    class_nominate,
-)
+from training.classes.services import class_complete, class_nominate
+from training.compliance.exemptions import exemption_grant
 from training.compliance.reminders import reminders_send
 from training.compliance.services import compliance_refresh_person
-from training.compliance.exemptions import exemption_grant
 from training.ledger.models import LedgerEntry
 from training.ledger.records import external_record_decide_and_notify
 from training.ledger.services import external_record_submit, ledger_entry_create
@@ -34,12 +31,11 @@ from training.notifications.models import Notification
 from training.org.models import Person
 from training.org.services import role_groups_ensure
 from training.reports.models import ProgressReport, ReportSubmission
-from training.reports.progress import (
+from training.reports.progress_selectors import report_due_on, report_period_bounds
+from training.reports.progress_services import (
     progress_report_get_or_create,
     progress_report_return,
     progress_report_submit,
-    report_due_on,
-    report_period_bounds,
 )
 
 pytestmark = pytest.mark.e2e

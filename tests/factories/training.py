@@ -116,11 +116,8 @@ def make_class(
 def complete_class(training_class, *, actor, passed=(), failed=()):
     """Nominate, record attendance (``passed`` present at every session, ``failed``
     absent) and complete ``training_class`` through the services."""
-    from training.classes.services import (
-        attendance_record,
-        class_complete,
-        class_nominate,
-    )
+    from training.classes.attendance import attendance_record
+    from training.classes.services import class_complete, class_nominate
 
     for people, status in ((passed, "present"), (failed, "absent")):
         for person in people:

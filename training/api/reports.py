@@ -9,7 +9,7 @@ from training.api import queries
 from training.api.auth import require_view
 from training.api.common import Pagination, PathId, responses
 from training.api.schemas import ProgressReportDetailOut, ProgressReportOut
-from training.reports.progress import progress_reports_visible_to
+from training.reports.progress_selectors import progress_reports_visible_to
 
 router = Router(tags=["progress reports"])
 

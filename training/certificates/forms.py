@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from training.classes.models import TrainingClass
-from training.classes.services import classes_visible_to
+from training.classes.selectors import classes_visible_to
 from training.org import selectors
 from training.org.forms import UnitChoiceField
 from training.org.models import OrgUnit

@@ -1,7 +1,11 @@
 from django.urls import path
 
 from training.certificates import verify as views_verify
-from training.certificates import views
+from training.certificates.views import actions as views_actions
+from training.certificates.views import batches as views_batches
+from training.certificates.views import mine as views_mine
+from training.certificates.views import reviews as views_reviews
+from training.certificates.views import staff as views_staff
 
 urlpatterns = [
     # Public, no login.
@@ -16,59 +20,67 @@ urlpatterns = [
         name="certificate_verify",
     ),
     # The learner's own.
-    path("me/certificates/", views.certificates_mine, name="certificates_mine"),
+    path("me/certificates/", views_mine.certificates_mine, name="certificates_mine"),
     # Scoped (owner, or coordinators and leaders over the person's unit).
-    path("certificates/", views.certificate_list, name="certificate_list"),
-    path("certificates/issue/", views.certificate_issue, name="certificate_issue"),
+    path("certificates/", views_staff.certificate_list, name="certificate_list"),
     path(
-        "certificates/reviews/", views.certificate_reviews, name="certificate_reviews"
+        "certificates/issue/",
+        views_actions.certificate_issue,
+        name="certificate_issue",
+    ),
+    path(
+        "certificates/reviews/",
+        views_reviews.certificate_reviews,
+        name="certificate_reviews",
     ),
     path(
         "certificates/reviews/<int:pk>/",
-        views.certificate_review_decide,
+        views_reviews.certificate_review_decide,
         name="certificate_review_decide",
     ),
     path(
         "certificates/batches/new/",
-        views.certificate_batch_new,
+        views_batches.certificate_batch_new,
         name="certificate_batch_new",
     ),
     path(
         "certificates/batches/<int:pk>/",
-        views.certificate_batch_detail,
+        views_batches.certificate_batch_detail,
         name="certificate_batch_detail",
     ),
     path(
         "certificates/batches/<int:pk>/status.json",
-        views.certificate_batch_status,
+        views_batches.certificate_batch_status,
         name="certificate_batch_status",
     ),
     path(
         "certificates/batches/<int:pk>/resume/",
-        views.certificate_batch_resume,
+        views_batches.certificate_batch_resume,
         name="certificate_batch_resume",
     ),
     path(
-        "certificates/<str:code>/", views.certificate_detail, name="certificate_detail"
+        "certificates/<str:code>/",
+        views_staff.certificate_detail,
+        name="certificate_detail",
     ),
     path(
         "certificates/<str:code>/download/",
-        views.certificate_download,
+        views_mine.certificate_download,
         name="certificate_download",
     ),
     path(
         "certificates/<str:code>/revoke/",
-        views.certificate_revoke,
+        views_actions.certificate_revoke,
         name="certificate_revoke",
     ),
     path(
         "certificates/<str:code>/reissue/",
-        views.certificate_reissue,
+        views_actions.certificate_reissue,
         name="certificate_reissue",
     ),
     path(
         "classes/<int:pk>/certificates.zip",
-        views.class_certificates_zip,
+        views_staff.class_certificates_zip,
         name="class_certificates_zip",
     ),
 ]

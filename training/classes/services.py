@@ -1,5 +1,7 @@
-"""Classes (培训班): creating them, quotas, nominations, sessions, attendance and
-completion, plus the scoped reads the class pages need.
+"""Classes (培训班): creating them, quotas, nominations, sessions and completion.
+The scoped reads are in ``training.classes.selectors``, attendance in
+``training.classes.attendance`` and its XLSX template and import in
+``training.classes.attendance_import``.
 
 Who may do what:
 
@@ -18,24 +20,20 @@ credits the passed members in the 学时 ledger (idempotent by ``source_key``).
 from __future__ import annotations
 
 import datetime as dt
-import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from assessments.models import Attempt
 from cms.audit import audit_record
 from cms.models import AuditEvent
-from cms.xlsx import WorkbookUnreadable, open_workbook
 from training.classes.models import (
     AttendanceRecord,
     ClassMember,
@@ -43,27 +41,19 @@ from training.classes.models import (
     ClassSession,
     TrainingClass,
 )
+from training.classes.selectors import SEATED, class_may_manage, quota_for
 from training.classes.signals import class_completed
 from training.ledger.models import LedgerEntry
 from training.ledger.services import ledger_entry_create
 from training.org.models import OrgUnit, Person
-from training.org.selectors import (
-    MANAGE_ROLES,
-    VIEW_ROLES,
-    people_visible_to,
-    scope_paths,
-    unit_in_scope,
-)
+from training.org.selectors import unit_in_scope
 
-Attendance = AttendanceRecord.Status
 MemberStatus = ClassMember.Status
 Result = ClassMember.Result
 ClassStatus = TrainingClass.Status
 
 # Classes in these states are closed: no new members, sessions or attendance.
 CLOSED = frozenset({ClassStatus.COMPLETED, ClassStatus.CANCELLED})
-# Members who hold a seat.
-SEATED = (MemberStatus.NOMINATED, MemberStatus.CONFIRMED)
 
 CLASS_FIELDS = (
     "name",
@@ -81,169 +71,6 @@ CLASS_FIELDS = (
     "issues_certificate",
     "certificate_template",
 )
-
-
-# --- reads --------------------------------------------------------------------
-
-
-def _path_q(paths: list[str], field_name: str) -> Q:
-    q = Q(pk__in=[])
-    for path in paths:
-        q |= Q(**{f"{field_name}__startswith": path})
-    return q
-
-
-def _ancestor_paths(paths: list[str]) -> list[str]:
-    """Every path above (and including) the given ones: a quota on an ancestor of a
-    coordinator's unit covers that coordinator's people too."""
-    step = OrgUnit.steplen
-    found = set()
-    for path in paths:
-        for end in range(step, len(path) + 1, step):
-            found.add(path[:end])
-    return sorted(found)
-
-
-def classes_visible_to(user) -> QuerySet[TrainingClass]:
-    """Classes organised within the user's scope, classes with a quota for a unit in
-    (or above) the user's scope, classes with members from the user's scope (their
-    rosters show only those members), and the classes the user is a member of."""
-    classes = TrainingClass.objects.all()
-    paths = scope_paths(user, VIEW_ROLES)
-    if paths is None:
-        return classes
-    q = Q(members__person__user_id=user.pk)
-    if paths:
-        q |= _path_q(paths, "organiser_unit__path")
-        q |= _path_q(paths, "quotas__unit__path")
-        q |= Q(quotas__unit__path__in=_ancestor_paths(paths))
-        q |= _path_q(paths, "members__person__unit__path")
-    # The joins may repeat a class; filtering by id keeps the outer query plain.
-    return classes.filter(pk__in=TrainingClass.objects.filter(q).values("pk"))
-
-
-def class_list_for(user) -> QuerySet[TrainingClass]:
-    """The class list page: one query, counts annotated."""
-    return (
-        classes_visible_to(user)
-        .select_related("organiser_unit", "programme")
-        .annotate(
-            seated=Count(
-                "members", filter=Q(members__status__in=SEATED), distinct=True
-            ),
-            session_count=Count("sessions", distinct=True),
-        )
-        .order_by("-starts_on", "name")
-    )
-
-
-def class_get(*, user, pk: int) -> TrainingClass:
-    """A class the user may read, or PermissionDenied (also for unknown ids)."""
-    training_class = (
-        classes_visible_to(user)
-        .select_related("organiser_unit", "programme", "final_quiz")
-        .filter(pk=pk)
-        .first()
-    )
-    if training_class is None:
-        raise PermissionDenied
-    return training_class
-
-
-def class_may_manage(user, training_class: TrainingClass) -> bool:
-    return user is not None and unit_in_scope(
-        user, training_class.organiser_unit, manage=True
-    )
-
-
-def class_get_managed(*, user, pk: int) -> TrainingClass:
-    """A class whose organiser unit the user manages, or PermissionDenied."""
-    training_class = class_get(user=user, pk=pk)
-    if not class_may_manage(user, training_class):
-        raise PermissionDenied
-    return training_class
-
-
-def class_may_nominate(user, training_class: TrainingClass) -> bool:
-    """Organiser managers, and coordinators whose scope a quota reaches."""
-    if class_may_manage(user, training_class):
-        return True
-    paths = scope_paths(user, MANAGE_ROLES)
-    if not paths:
-        return False
-    quota_paths = [q.unit.path for q in _quotas(training_class)]
-    return any(
-        qp.startswith(p) or p.startswith(qp) for qp in quota_paths for p in paths
-    )
-
-
-def class_roster(*, user, training_class: TrainingClass) -> list[ClassMember]:
-    """Members the user may see (people in their scope, or themselves), each with
-    ``attended`` / ``recorded`` counts. Three queries whatever the size."""
-    visible = people_visible_to(user).values("pk")
-    members = list(
-        training_class.members.filter(person__in=visible)
-        .select_related("person__user", "person__unit", "nominating_unit")
-        .annotate(
-            attended=Count(
-                "attendance", filter=Q(attendance__status__in=AttendanceRecord.ATTENDED)
-            ),
-            recorded=Count("attendance"),
-        )
-        .order_by("person__unit__path", "person__employee_no")
-    )
-    return members
-
-
-def classes_of_learner(user) -> list[ClassMember]:
-    """The user's own memberships, with the class, its sessions and their own
-    attendance. Three queries."""
-    return list(
-        ClassMember.objects.filter(person__user_id=user.pk)
-        .select_related("training_class__organiser_unit", "training_class__programme")
-        .prefetch_related(
-            "training_class__sessions",
-            Prefetch(
-                "attendance",
-                queryset=AttendanceRecord.objects.only(
-                    "id", "member_id", "session_id", "status", "leave_reason"
-                ),
-            ),
-        )
-        .order_by("-training_class__starts_on")
-    )
-
-
-def quota_usage(training_class: TrainingClass) -> list[dict[str, Any]]:
-    """Each quota with the seats its unit has filled."""
-    used = dict(
-        training_class.members.filter(status__in=SEATED, nominating_unit__isnull=False)
-        .values("nominating_unit")
-        .annotate(n=Count("id"))
-        .values_list("nominating_unit", "n")
-    )
-    return [
-        {
-            "quota": q,
-            "used": used.get(q.unit_id, 0),
-            "free": q.seats - used.get(q.unit_id, 0),
-        }
-        for q in training_class.quotas.select_related("unit").order_by("unit__path")
-    ]
-
-
-def _quotas(training_class: TrainingClass) -> list[ClassQuota]:
-    cached = getattr(training_class, "_quota_cache", None)
-    if cached is None:
-        cached = list(training_class.quotas.select_related("unit"))
-        training_class._quota_cache = cached
-    return cached
-
-
-def quota_for(training_class: TrainingClass, unit: OrgUnit) -> ClassQuota | None:
-    """The quota whose unit's subtree contains ``unit``: the deepest one."""
-    matches = [q for q in _quotas(training_class) if unit.path.startswith(q.unit.path)]
-    return max(matches, key=lambda q: len(q.unit.path), default=None)
 
 
 # --- permission helpers -------------------------------------------------------
@@ -474,7 +301,7 @@ def class_member_withdraw(*, member: ClassMember, actor) -> ClassMember:
     return member
 
 
-# --- sessions and attendance --------------------------------------------------
+# --- sessions -----------------------------------------------------------------
 
 
 @transaction.atomic
@@ -510,340 +337,6 @@ def class_session_add(
     session.full_clean()
     session.save()
     return session
-
-
-def _attendance_error(status: str, reason: str) -> str | None:
-    if status not in Attendance.values:
-        return _("Choose present, late, on leave or absent.")
-    if status == Attendance.LEAVE and not reason.strip():
-        return _("Give the reason for the leave.")
-    if len(reason.strip()) > 300:
-        return _("The reason is longer than 300 characters.")
-    return None
-
-
-def _write_attendance(
-    *, session: ClassSession, statuses: dict[int, tuple[str, str]], actor
-) -> int:
-    """Insert or update one record per member, two queries plus the writes."""
-    existing = {
-        r.member_id: r
-        for r in AttendanceRecord.objects.filter(
-            session=session, member_id__in=list(statuses)
-        )
-    }
-    recorder = actor if getattr(actor, "is_authenticated", False) else None
-    now = timezone.now()
-    new, changed = [], []
-    for member_id, (status, reason) in statuses.items():
-        reason = reason.strip() if status == Attendance.LEAVE else ""
-        record = existing.get(member_id)
-        if record is None:
-            new.append(
-                AttendanceRecord(
-                    session=session,
-                    member_id=member_id,
-                    status=status,
-                    leave_reason=reason,
-                    recorded_by=recorder,
-                )
-            )
-        elif record.status != status or record.leave_reason != reason:
-            record.status = status
-            record.leave_reason = reason
-            record.recorded_by = recorder
-            record.recorded_at = now
-            changed.append(record)
-    AttendanceRecord.objects.bulk_create(new)
-    AttendanceRecord.objects.bulk_update(
-        changed, ["status", "leave_reason", "recorded_by", "recorded_at"]
-    )
-    training_class = session.training_class
-    if training_class.status == ClassStatus.PLANNED and (new or changed):
-        training_class.status = ClassStatus.RUNNING
-        training_class.save(update_fields=["status"])
-    return len(new) + len(changed)
-
-
-@transaction.atomic
-def attendance_bulk_record(
-    *, session: ClassSession, statuses: dict[int, tuple[str, str]], actor
-) -> int:
-    """Record the check-in screen: ``{member_id: (status, leave reason)}``. All or
-    nothing; errors come back keyed by member id (as strings)."""
-    training_class = _lock(session.training_class)
-    session.training_class = training_class
-    _require_manager(actor, training_class)
-    _require_open(training_class)
-    members = set(
-        training_class.members.filter(
-            pk__in=list(statuses), status=MemberStatus.CONFIRMED
-        ).values_list("pk", flat=True)
-    )
-    errors: dict[str, list[str]] = {}
-    for member_id, (status, reason) in statuses.items():
-        if member_id not in members:
-            errors[str(member_id)] = [_("This person is not enrolled in the class.")]
-            continue
-        message = _attendance_error(status, reason)
-        if message:
-            errors[str(member_id)] = [message]
-    if errors:
-        raise ValidationError(errors)
-    return _write_attendance(session=session, statuses=statuses, actor=actor)
-
-
-def attendance_record(
-    *,
-    session: ClassSession,
-    member: ClassMember,
-    status: str,
-    leave_reason: str = "",
-    actor,
-) -> AttendanceRecord:
-    try:
-        attendance_bulk_record(
-            session=session, statuses={member.pk: (status, leave_reason)}, actor=actor
-        )
-    except ValidationError as exc:
-        raise ValidationError(exc.messages) from exc
-    return AttendanceRecord.objects.get(session=session, member=member)
-
-
-# --- attendance import --------------------------------------------------------
-
-IMPORT_COLUMNS = ("工号", "日期", "状态", "请假事由")
-NAME_COLUMN = "姓名"  # in the template for the reader's sake; ignored on import
-STATUS_LABELS = {
-    "出勤": Attendance.PRESENT,
-    "迟到": Attendance.LATE,
-    "请假": Attendance.LEAVE,
-    "缺勤": Attendance.ABSENT,
-}
-STATUS_NAMES = {value: label for label, value in STATUS_LABELS.items()}
-MAX_IMPORT_ROWS = 20_000
-
-
-class AttendanceImportError(Exception):
-    """The file was rejected; ``errors`` lists ``{"row", "column", "message"}``."""
-
-    def __init__(self, errors: list[dict[str, Any]]):
-        super().__init__(f"{len(errors)} errors")
-        self.errors = errors
-
-
-@dataclass
-class _Row:
-    number: int
-    errors: list[dict[str, Any]] = field(default_factory=list)
-
-    def error(self, column: str, message: str) -> None:
-        self.errors.append({"row": self.number, "column": column, "message": message})
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _cell_date(value: Any) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    raw = _cell_text(value).replace("/", "-").replace(".", "-")
-    raw = raw.replace("年", "-").replace("月", "-").replace("日", "")
-    try:
-        return dt.date.fromisoformat("-".join(p.zfill(2) for p in raw.split("-")))
-    except ValueError:
-        return None
-
-
-def attendance_template_workbook(training_class: TrainingClass) -> bytes:
-    """One row per enrolled member and session, 状态 left blank to fill in."""
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "考勤"
-    headers = [IMPORT_COLUMNS[0], NAME_COLUMN, *IMPORT_COLUMNS[1:]]
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    sessions = list(training_class.sessions.all())
-    members = (
-        training_class.members.filter(status=MemberStatus.CONFIRMED)
-        .select_related("person__user")
-        .order_by("person__employee_no")
-    )
-    for session in sessions:
-        for member in members:
-            ws.append(
-                [
-                    member.person.employee_no,
-                    member.person.user.full_name,
-                    session.date.isoformat(),
-                    "",
-                    "",
-                ]
-            )
-    for letter, width in zip("ABCDE", (14, 12, 12, 8, 30), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A2"
-    notes = wb.create_sheet("填写说明")
-    notes.append(["状态可填", "、".join(STATUS_LABELS)])
-    notes.append(["请假事由", "状态为请假时必填"])
-    notes.append(
-        ["日期", "培训班课程日期，YYYY-MM-DD；同一天有多节课时适用于当天全部课程"]
-    )
-    notes.append(["空白状态", "状态留空的行不导入"])
-    notes.append(["全部或全不", "任何一行有错误时，整个文件都不导入"])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
-
-
-def _import_rows(file) -> list[tuple[int, dict[str, Any]]]:
-    try:
-        wb = open_workbook(file)
-    except WorkbookUnreadable as exc:
-        raise AttendanceImportError(
-            [
-                {
-                    "row": 0,
-                    "column": "",
-                    "message": _("The file is not a valid XLSX workbook."),
-                }
-            ]
-        ) from exc
-    try:
-        rows = wb.worksheets[0].iter_rows(values_only=True)
-        header = [_cell_text(h) for h in (next(rows, None) or ())]
-        missing = [c for c in IMPORT_COLUMNS[:3] if c not in header]
-        if missing:
-            raise AttendanceImportError(
-                [
-                    {
-                        "row": 1,
-                        "column": "",
-                        "message": _("Required columns are missing: %(columns)s")
-                        % {"columns": "、".join(missing)},
-                    }
-                ]
-            )
-        index = {name: header.index(name) for name in IMPORT_COLUMNS if name in header}
-        data = []
-        for number, row in enumerate(rows, start=2):
-            cells = {
-                name: (row[i] if i < len(row) else None) for name, i in index.items()
-            }
-            if not any(_cell_text(v) for v in cells.values()):
-                continue
-            data.append((number, cells))
-            if len(data) > MAX_IMPORT_ROWS:
-                raise AttendanceImportError(
-                    [
-                        {
-                            "row": number,
-                            "column": "",
-                            "message": _(
-                                "The file has more than %(max)d rows; split it."
-                            )
-                            % {"max": MAX_IMPORT_ROWS},
-                        }
-                    ]
-                )
-        return data
-    finally:
-        wb.close()
-
-
-@transaction.atomic
-def attendance_import(*, training_class: TrainingClass, file, actor) -> int:
-    """Attendance from an XLSX (工号 / 日期 / 状态 / 请假事由). Every row is checked
-    first; any error rejects the whole file. Rows with a blank 状态 are skipped.
-    Returns the number of attendance records written or changed."""
-    training_class = _lock(training_class)
-    _require_manager(actor, training_class)
-    _require_open(training_class)
-    data = _import_rows(file)
-    members = {
-        m.person.employee_no: m
-        for m in training_class.members.filter(
-            status=MemberStatus.CONFIRMED
-        ).select_related("person")
-    }
-    sessions_by_date: dict[dt.date, list[ClassSession]] = {}
-    for session in training_class.sessions.all():
-        sessions_by_date.setdefault(session.date, []).append(session)
-    errors: list[dict[str, Any]] = []
-    per_session: dict[int, dict[int, tuple[str, str]]] = {}
-    seen: dict[tuple[str, dt.date], int] = {}
-    for number, cells in data:
-        row = _Row(number)
-        employee_no = _cell_text(cells.get("工号"))
-        raw_status = _cell_text(cells.get("状态"))
-        reason = _cell_text(cells.get("请假事由"))
-        if not raw_status:
-            continue
-        member = members.get(employee_no)
-        if not employee_no:
-            row.error("工号", _("This field is required."))
-        elif member is None:
-            row.error(
-                "工号",
-                _("“%(value)s” is not enrolled in this class.")
-                % {"value": employee_no},
-            )
-        day = _cell_date(cells.get("日期"))
-        if day is None:
-            row.error(
-                "日期",
-                _("“%(value)s” is not a date (use YYYY-MM-DD).")
-                % {"value": _cell_text(cells.get("日期"))},
-            )
-        elif day not in sessions_by_date:
-            row.error(
-                "日期",
-                _("The class has no session on %(date)s.") % {"date": day.isoformat()},
-            )
-        status = STATUS_LABELS.get(raw_status)
-        if status is None:
-            row.error(
-                "状态",
-                _("“%(value)s” is not allowed; use one of: %(choices)s")
-                % {"value": raw_status, "choices": "、".join(STATUS_LABELS)},
-            )
-        elif status == Attendance.LEAVE and not reason:
-            row.error("请假事由", _("Give the reason for the leave."))
-        elif len(reason) > 300:
-            row.error("请假事由", _("The reason is longer than 300 characters."))
-        if member is not None and day is not None:
-            first = seen.setdefault((employee_no, day), number)
-            if first != number:
-                row.error(
-                    "工号",
-                    _(
-                        "Row %(row)d already gives this person's attendance "
-                        "on this date."
-                    )
-                    % {"row": first},
-                )
-        if row.errors:
-            errors.extend(row.errors)
-            continue
-        for session in sessions_by_date[day]:
-            per_session.setdefault(session.pk, {})[member.pk] = (status, reason)
-    if errors:
-        raise AttendanceImportError(errors)
-    sessions = {s.pk: s for day in sessions_by_date.values() for s in day}
-    written = 0
-    for session_id, statuses in per_session.items():
-        session = sessions[session_id]
-        session.training_class = training_class
-        written += _write_attendance(session=session, statuses=statuses, actor=actor)
-    return written
 
 
 # --- completion ---------------------------------------------------------------

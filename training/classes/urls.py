@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from training.classes import views
+from training.classes import attendance_views, views
 
 urlpatterns = [
     path("classes/", views.class_list, name="class_list"),
@@ -24,17 +24,17 @@ urlpatterns = [
     ),
     path(
         "classes/<int:pk>/sessions/<int:session_id>/attendance/",
-        views.attendance_checkin,
+        attendance_views.attendance_checkin,
         name="attendance_checkin",
     ),
     path(
         "classes/<int:pk>/attendance/import/",
-        views.attendance_import,
+        attendance_views.attendance_import,
         name="attendance_import",
     ),
     path(
         "classes/<int:pk>/attendance/template.xlsx",
-        views.attendance_template,
+        attendance_views.attendance_template,
         name="attendance_template",
     ),
     path("classes/<int:pk>/complete/", views.class_complete, name="class_complete"),

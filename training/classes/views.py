@@ -1,8 +1,10 @@
-"""Class pages (培训班): list, create and edit, quotas, nominations, sessions, the
-check-in screen, attendance import, completion, roster export, and "my classes".
+"""Class pages (培训班): list, create and edit, quotas, nominations, sessions,
+completion, roster export, and "my classes". The attendance pages (check-in, import,
+template) are in ``training.classes.attendance_views``.
 
-Thin: reads come from ``training.classes.services`` (``class_get`` and friends are
-scoped), writes go through its services, which check permissions once more.
+Thin: reads come from ``training.classes.selectors`` (``class_get`` and friends are
+scoped), writes go through ``training.classes.services``, which check permissions
+once more.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,16 +21,22 @@ from openpyxl import Workbook
 
 from cms.audit import audit_record
 from cms.models import AuditEvent
-from cms.xlsx import XLSX_CONTENT_TYPE as XLSX
 from cms.xlsx import sheet_with_header, xlsx_response
 from training.classes import services as svc
-from training.classes.forms import (
-    AttendanceImportForm,
-    ClassForm,
-    QuotaForm,
-    SessionForm,
-)
+from training.classes.attendance_import import STATUS_LABELS
+from training.classes.forms import ClassForm, QuotaForm, SessionForm
 from training.classes.models import AttendanceRecord, ClassMember
+from training.classes.selectors import (
+    SEATED,
+    class_get,
+    class_get_managed,
+    class_list_for,
+    class_may_manage,
+    class_may_nominate,
+    class_roster,
+    classes_of_learner,
+    quota_usage,
+)
 from training.org import selectors
 from training.org.forms import add_service_errors
 from training.org.models import Person
@@ -46,7 +53,7 @@ def class_list(request):
     user = request.user
     if not selectors.user_has_role(user, *selectors.VIEW_ROLES):
         return redirect("training:class_mine")
-    page = Paginator(svc.class_list_for(user), 30).get_page(request.GET.get("page"))
+    page = Paginator(class_list_for(user), 30).get_page(request.GET.get("page"))
     return render(
         request,
         "training/classes/class_list.html",
@@ -82,7 +89,7 @@ def class_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def class_edit(request, pk: int):
-    training_class = svc.class_get_managed(user=request.user, pk=pk)
+    training_class = class_get_managed(user=request.user, pk=pk)
     form = ClassForm(request.POST or None, instance=training_class, actor=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -107,8 +114,8 @@ def class_edit(request, pk: int):
 @require_GET
 def class_detail(request, pk: int):
     user = request.user
-    training_class = svc.class_get(user=user, pk=pk)
-    may_manage = svc.class_may_manage(user, training_class)
+    training_class = class_get(user=user, pk=pk)
+    may_manage = class_may_manage(user, training_class)
     sessions = list(training_class.sessions.all())
     return render(
         request,
@@ -116,11 +123,11 @@ def class_detail(request, pk: int):
         {
             "training_class": training_class,
             "may_manage": may_manage,
-            "may_nominate": svc.class_may_nominate(user, training_class),
+            "may_nominate": class_may_nominate(user, training_class),
             "is_open": training_class.status not in svc.CLOSED,
             "sessions": sessions,
-            "quotas": svc.quota_usage(training_class),
-            "roster": svc.class_roster(user=user, training_class=training_class),
+            "quotas": quota_usage(training_class),
+            "roster": class_roster(user=user, training_class=training_class),
         },
     )
 
@@ -131,7 +138,7 @@ def class_detail(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def class_quotas(request, pk: int):
-    training_class = svc.class_get_managed(user=request.user, pk=pk)
+    training_class = class_get_managed(user=request.user, pk=pk)
     form = QuotaForm(request.POST or None, training_class=training_class)
     if request.method == "POST" and form.is_valid():
         try:
@@ -152,7 +159,7 @@ def class_quotas(request, pk: int):
         {
             "training_class": training_class,
             "form": form,
-            "quotas": svc.quota_usage(training_class),
+            "quotas": quota_usage(training_class),
         },
     )
 
@@ -162,8 +169,8 @@ def class_quotas(request, pk: int):
 def class_nominate(request, pk: int):
     user = request.user
     selectors.require_manage_role(user)
-    training_class = svc.class_get(user=user, pk=pk)
-    if not svc.class_may_nominate(user, training_class):
+    training_class = class_get(user=user, pk=pk)
+    if not class_may_nominate(user, training_class):
         raise PermissionDenied
     in_scope = selectors.people_visible_to(user, manage=True).filter(
         is_active=True, user__is_active=True
@@ -193,9 +200,7 @@ def class_nominate(request, pk: int):
     query = request.GET.get("q", "").strip()[:50]
     candidates: list[Person] = []
     if query:
-        members = training_class.members.filter(status__in=svc.SEATED).values(
-            "person_id"
-        )
+        members = training_class.members.filter(status__in=SEATED).values("person_id")
         candidates = list(
             in_scope.filter(
                 Q(user__full_name__icontains=query) | Q(employee_no__icontains=query)
@@ -211,8 +216,8 @@ def class_nominate(request, pk: int):
             "query": query,
             "candidates": candidates,
             "errors": errors,
-            "quotas": svc.quota_usage(training_class),
-            "roster": svc.class_roster(user=user, training_class=training_class),
+            "quotas": quota_usage(training_class),
+            "roster": class_roster(user=user, training_class=training_class),
         },
     )
 
@@ -220,7 +225,7 @@ def class_nominate(request, pk: int):
 @login_required
 @require_POST
 def class_member_withdraw(request, pk: int, member_id: int):
-    training_class = svc.class_get(user=request.user, pk=pk)
+    training_class = class_get(user=request.user, pk=pk)
     member = get_object_or_404(
         ClassMember.objects.filter(
             person__in=selectors.people_visible_to(request.user).values("pk")
@@ -238,13 +243,13 @@ def class_member_withdraw(request, pk: int, member_id: int):
     return redirect("training:class_detail", pk=pk)
 
 
-# --- sessions and attendance --------------------------------------------------
+# --- sessions -----------------------------------------------------------------
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def class_session_new(request, pk: int):
-    training_class = svc.class_get_managed(user=request.user, pk=pk)
+    training_class = class_get_managed(user=request.user, pk=pk)
     form = SessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -265,142 +270,13 @@ def class_session_new(request, pk: int):
     )
 
 
-def _checkin_rows(training_class, session, data=None, *, all_present=False):
-    members = list(
-        training_class.members.filter(status=ClassMember.Status.CONFIRMED)
-        .select_related("person__user", "person__unit")
-        .order_by("person__unit__path", "person__employee_no")
-    )
-    records = {r.member_id: r for r in AttendanceRecord.objects.filter(session=session)}
-    rows = []
-    for member in members:
-        record = records.get(member.pk)
-        if data is not None:
-            status = data.get(f"status-{member.pk}", "")
-            reason = data.get(f"reason-{member.pk}", "")
-        elif all_present:
-            status, reason = AttendanceRecord.Status.PRESENT, ""
-        else:
-            status = record.status if record else ""
-            reason = record.leave_reason if record else ""
-        rows.append(
-            {
-                "member": member,
-                "status": status,
-                "reason": reason,
-                "recorded": record is not None,
-                "errors": [],
-            }
-        )
-    return rows
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def attendance_checkin(request, pk: int, session_id: int):
-    training_class = svc.class_get_managed(user=request.user, pk=pk)
-    session = get_object_or_404(training_class.sessions, pk=session_id)
-    is_open = training_class.status not in svc.CLOSED
-    if request.method == "POST":
-        rows = _checkin_rows(training_class, session, request.POST)
-        statuses = {
-            row["member"].pk: (row["status"], row["reason"])
-            for row in rows
-            if row["status"]
-        }
-        try:
-            count = svc.attendance_bulk_record(
-                session=session, statuses=statuses, actor=request.user
-            )
-        except ValidationError as exc:
-            by_member = exc.message_dict if hasattr(exc, "error_dict") else {}
-            for row in rows:
-                row["errors"] = by_member.get(str(row["member"].pk), [])
-            if not by_member:
-                messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(
-                request,
-                _("Attendance saved: %(count)d records written or changed.")
-                % {"count": count},
-            )
-            return redirect("training:attendance_checkin", pk=pk, session_id=session_id)
-    else:
-        rows = _checkin_rows(
-            training_class, session, all_present=request.GET.get("all_present") == "1"
-        )
-    return render(
-        request,
-        "training/classes/attendance_form.html",
-        {
-            "training_class": training_class,
-            "session": session,
-            "sessions": list(training_class.sessions.all()),
-            "rows": rows,
-            "has_errors": any(row["errors"] for row in rows),
-            "statuses": AttendanceRecord.Status.choices,
-            "is_open": is_open,
-        },
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def attendance_import(request, pk: int):
-    training_class = svc.class_get_managed(user=request.user, pk=pk)
-    form = AttendanceImportForm(request.POST or None, request.FILES or None)
-    import_errors = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            count = svc.attendance_import(
-                training_class=training_class,
-                file=form.cleaned_data["file"],
-                actor=request.user,
-            )
-        except svc.AttendanceImportError as exc:
-            import_errors = exc.errors
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Attendance imported: %(count)d records written or changed.")
-                % {"count": count},
-            )
-            return redirect("training:class_detail", pk=pk)
-    return render(
-        request,
-        "training/classes/attendance_import.html",
-        {
-            "training_class": training_class,
-            "form": form,
-            "import_errors": import_errors,
-        },
-    )
-
-
-@login_required
-@require_GET
-def attendance_template(request, pk: int):
-    training_class = svc.class_get_managed(user=request.user, pk=pk)
-    return HttpResponse(
-        svc.attendance_template_workbook(training_class),
-        content_type=XLSX,
-        headers={
-            "Content-Disposition": (
-                f'attachment; filename="attendance-{training_class.pk}.xlsx"'
-            )
-        },
-    )
-
-
 # --- completion and export ----------------------------------------------------
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def class_complete(request, pk: int):
-    training_class = svc.class_get_managed(user=request.user, pk=pk)
+    training_class = class_get_managed(user=request.user, pk=pk)
     if request.method == "POST":
         try:
             outcomes = svc.class_complete(
@@ -442,9 +318,9 @@ def class_roster_export(request, pk: int):
     user = request.user
     if not selectors.user_has_role(user, *selectors.VIEW_ROLES):
         raise PermissionDenied
-    training_class = svc.class_get(user=user, pk=pk)
+    training_class = class_get(user=user, pk=pk)
     sessions = list(training_class.sessions.all())
-    roster = svc.class_roster(user=user, training_class=training_class)
+    roster = class_roster(user=user, training_class=training_class)
     marks = {
         (r.member_id, r.session_id): r
         for r in AttendanceRecord.objects.filter(
@@ -455,7 +331,7 @@ def class_roster_export(request, pk: int):
     header = ["工号", "姓名", "单位", "状态", "出勤率(%)", "结果", "说明"]
     header += [f"{s.date.isoformat()} {s.title}" for s in sessions]
     ws = sheet_with_header(wb, "学员名单", header)
-    names = {v: k for k, v in svc.STATUS_LABELS.items()}
+    names = {v: k for k, v in STATUS_LABELS.items()}
     for member in roster:
         row = [
             member.person.employee_no,
@@ -491,7 +367,7 @@ def class_roster_export(request, pk: int):
 @login_required
 @require_GET
 def class_mine(request):
-    memberships = svc.classes_of_learner(request.user)
+    memberships = classes_of_learner(request.user)
     items = []
     for member in memberships:
         marks = {r.session_id: r for r in member.attendance.all()}

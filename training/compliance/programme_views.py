@@ -28,8 +28,8 @@ from training.compliance.programme_forms import (
     ProgrammeForm,
     VersionForm,
 )
+from training.compliance.recompute import compliance_recompute_enqueue
 from training.compliance.selectors import compliance_rows, status_counts
-from training.compliance.services import compliance_recompute_enqueue
 from training.org import selectors
 from training.org.forms import add_service_errors
 from training.programmes import rules

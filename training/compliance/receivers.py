@@ -3,11 +3,11 @@ current; each receiver only calls a service (docs/architecture.md)."""
 
 from django.dispatch import receiver
 
-from training.compliance.services import (
+from training.compliance.recompute import (
     compliance_people_changed,
     compliance_recompute_enqueue,
-    compliance_refresh_person,
 )
+from training.compliance.services import compliance_refresh_person
 from training.ledger.signals import credits_changed
 from training.org.signals import people_changed
 from training.programmes.signals import programme_requirements_changed

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from training.compliance.models import ComplianceStatus
-from training.compliance.services import compliance_mark_overdue
+from training.compliance.recompute import compliance_mark_overdue
 from training.notifications.models import Notification
 from training.org.models import RoleGrant
 from training.programmes import rules

@@ -5,10 +5,10 @@ One recount serves both paths: ``rollups_refresh`` recounts a few units' rows fo
 the cycles one person's refresh touched (five queries, in the caller's
 transaction), ``rollups_rebuild`` recounts whole programme cycles after a bulk
 recompute or the nightly overdue sweep. Either way the rows are deleted and counted
-again from ``ComplianceStatus``, so a roll-up can never drift from its source; the
-property test in ``tests/training/compliance/test_rollups.py`` checks that against a recount in
-Python. The dashboard cache is keyed by a generation number bumped after every
-commit that changed roll-ups.
+again from ``ComplianceStatus``, so a roll-up can never drift from its source;
+the property test in ``tests/training/compliance/test_rollups.py`` checks that
+against a recount in Python. The dashboard cache is keyed by a generation number
+bumped after every commit that changed roll-ups.
 """
 
 from __future__ import annotations

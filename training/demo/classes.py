@@ -15,9 +15,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from training.classes.attendance import attendance_bulk_record
 from training.classes.models import TrainingClass
 from training.classes.services import (
-    attendance_bulk_record,
     class_complete,
     class_create,
     class_nominate,

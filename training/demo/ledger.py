@@ -13,7 +13,8 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from training.compliance.services import compliance_recompute, compliance_refresh_people
+from training.compliance.recompute import compliance_recompute
+from training.compliance.services import compliance_refresh_people
 from training.ledger.models import LedgerEntry
 from training.org.models import Person
 

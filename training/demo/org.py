@@ -15,7 +15,7 @@ from typing import Any
 
 from training.org.identity import national_id_with_check_digit
 from training.org.models import OrgUnit, Person, RoleGrant
-from training.org.services.roster import (
+from training.org.services.roster.columns import (
     CATEGORY_LABELS,
     GRADE_LABELS,
     LEADERSHIP_LABELS,

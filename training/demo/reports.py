@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from training.org.models import OrgUnit
 from training.reports.models import ProgressReport, ReportSubmission
-from training.reports.progress import (
+from training.reports.progress_services import (
     progress_report_get_or_create,
     progress_report_return,
     progress_report_submit,

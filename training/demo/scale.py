@@ -1234,7 +1234,7 @@ def scale_seed(
     result.mix = _mix(staff)
     del staff
     if recompute:
-        from training.compliance.services import compliance_recompute
+        from training.compliance.recompute import compliance_recompute
 
         # One transaction per programme; each rebuilds its cycle's roll-ups.
         result.compliance = compliance_recompute(

@@ -26,7 +26,6 @@ from django.views.decorators.http import require_GET
 from training.org import selectors
 from training.org.models import OrgUnit, Person
 from training.reports import dashboard as dash_selectors
-from training.reports import progress as report_services
 from training.reports.dashboard import Counts, Dashboard, DashboardFilter
 from training.reports.forms import (
     FOCUS_CHOICES,
@@ -35,6 +34,10 @@ from training.reports.forms import (
     filter_params,
 )
 from training.reports.models import ProgressReport
+from training.reports.progress_selectors import (
+    report_period_bounds,
+    report_period_label,
+)
 
 PEOPLE_PER_PAGE = 50
 
@@ -195,10 +198,8 @@ def _children(f: DashboardFilter, dash: Dashboard) -> list[dict]:
 
 
 def _last_report_period(today: dt.date) -> dt.date:
-    current, _end = report_services.report_period_bounds(REPORT_PERIOD, today)
-    return report_services.report_period_bounds(
-        REPORT_PERIOD, current - dt.timedelta(days=1)
-    )[0]
+    current, _end = report_period_bounds(REPORT_PERIOD, today)
+    return report_period_bounds(REPORT_PERIOD, current - dt.timedelta(days=1))[0]
 
 
 def _reports_link(unit: OrgUnit) -> dict:
@@ -208,7 +209,7 @@ def _reports_link(unit: OrgUnit) -> dict:
     start = _last_report_period(timezone.localdate())
     query = {"unit": unit.pk, "period": REPORT_PERIOD, "start": start.isoformat()}
     return {
-        "label": report_services.report_period_label(REPORT_PERIOD, start),
+        "label": report_period_label(REPORT_PERIOD, start),
         "url": f"{reverse('training:progress_report_children')}?{urlencode(query)}",
     }
 

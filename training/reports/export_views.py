@@ -3,7 +3,8 @@ XLSX and the dashboard as a PDF report while the browser waits, the big tables a
 background exports with a progress page.
 
 Thin: the filters come from ``forms_dashboard``, the figures from
-``selectors_dashboard``, the files from ``training.reports.exports``. A unit
+``selectors_dashboard``, the files from ``training.reports.export_tables`` (tables
+now) and ``training.reports.export_requests`` (background exports). A unit
 outside the requester's scope is a 404, like a unit that does not exist; an
 export is only ever shown to the person who asked for it.
 """
@@ -31,7 +32,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cms.audit import audit_record
 from cms.pdf import PDF_CONTENT_TYPE, render_pdf
 from cms.xlsx import XLSX_CONTENT_TYPE, xlsx_response
-from training.reports import exports as svc
 from training.reports.dashboard import (
     PEOPLE_STATUSES,
     DashboardFilter,
@@ -39,6 +39,23 @@ from training.reports.dashboard import (
     dashboard_programmes,
 )
 from training.reports.export_models import ReportExport
+from training.reports.export_requests import (
+    report_export_is_stale,
+    report_export_request,
+    report_export_restart,
+)
+from training.reports.export_run import KINDS
+from training.reports.export_tables import (
+    SYNC_TABLES,
+    breakdown_tables,
+    cycle_label,
+    filter_description,
+    filters_text,
+    report_pdf_filename,
+    table_filename_stem,
+    table_workbook,
+    unit_rows,
+)
 from training.reports.forms import dashboard_filter_from, filter_params
 
 EXPORTS_PER_PAGE = 25
@@ -77,14 +94,14 @@ def _audit_export(request, dash, what: str, rows: int) -> None:
 @login_required
 @require_GET
 def table_xlsx(request, table: str):
-    if table not in svc.SYNC_TABLES:
+    if table not in SYNC_TABLES:
         raise Http404
     form, dash = _dashboard_for(request)
     if dash is None:
         return _bad_request(form)
-    wb, rows = svc.table_workbook(dash, table, user=request.user)
+    wb, rows = table_workbook(dash, table, user=request.user)
     _audit_export(request, dash, table, rows)
-    return xlsx_response(wb, svc.table_filename_stem(table, dash.filter))
+    return xlsx_response(wb, table_filename_stem(table, dash.filter))
 
 
 def _report_context(dash, user) -> dict:
@@ -97,7 +114,7 @@ def _report_context(dash, user) -> dict:
             "counts": counts,
             "subtotal": index >= len(dash.children),  # own staff, total
         }
-        for index, (rank, code, name, counts) in enumerate(svc.unit_rows(dash))
+        for index, (rank, code, name, counts) in enumerate(unit_rows(dash))
     ]
     peak = max((row["met"] for row in dash.trend), default=0)
     trend = [
@@ -112,12 +129,12 @@ def _report_context(dash, user) -> dict:
         "f": f,
         "summary": dash.summary,
         "children": children,
-        "breakdowns": svc.breakdown_tables(dash),
+        "breakdowns": breakdown_tables(dash),
         "trend": trend,
         "classes": dash.classes,
-        "cycle": svc.cycle_label(dash),
-        "filters": svc.filter_description(f),
-        "filters_text": svc.filters_text(svc.filter_description(f)),
+        "cycle": cycle_label(dash),
+        "filters": filter_description(f),
+        "filters_text": filters_text(filter_description(f)),
         "generated_at": timezone.localtime(),
         "generated_by": user.get_full_name(),
     }
@@ -138,7 +155,7 @@ def dashboard_pdf(request):
     response = HttpResponse(pdf, content_type=PDF_CONTENT_TYPE)
     # Opens in the browser; saved under a readable name.
     response.headers["Content-Disposition"] = content_disposition_header(
-        False, svc.report_pdf_filename(dash.filter, timezone.now())
+        False, report_pdf_filename(dash.filter, timezone.now())
     )
     return response
 
@@ -162,13 +179,13 @@ def _export_for(user, pk: int) -> ReportExport:
 @require_POST
 def export_create(request):
     kind = request.POST.get("kind", "")
-    if kind not in svc.KINDS:
+    if kind not in KINDS:
         return HttpResponseBadRequest(_("There is no such export."))
     status = request.POST.get("status", "")
     if status and status not in PEOPLE_STATUSES:
         return HttpResponseBadRequest(_("Unknown status filter."))
     try:
-        export = svc.report_export_request(
+        export = report_export_request(
             user=request.user, kind=kind, params=request.POST, request=request
         )
     except PermissionDenied as exc:
@@ -202,7 +219,7 @@ def export_list(request):
             except OSError:
                 size = None
         rows.append(
-            {"export": export, "size": size, "label": svc.KINDS.get(export.kind, "")}
+            {"export": export, "size": size, "label": KINDS.get(export.kind, "")}
         )
     # The "all subordinate units" form takes the dashboard's filters from the URL.
     units_all = None
@@ -216,7 +233,7 @@ def export_list(request):
             "unit": f.unit,
             "programme": f.programme,
             "cycle": f.cycle_start,
-            "filters": svc.filters_text(svc.filter_description(f)),
+            "filters": filters_text(filter_description(f)),
         }
     return render(
         request,
@@ -231,9 +248,7 @@ def export_detail(request, pk: int):
     export = _export_for(request.user, pk)
     if request.method == "POST":
         # The only action here: start a stalled export again.
-        if svc.report_export_restart(
-            export=export, actor=request.user, request=request
-        ):
+        if report_export_restart(export=export, actor=request.user, request=request):
             messages.success(request, _("The export was started again."))
         else:
             messages.info(request, _("This export is not stalled; nothing to restart."))
@@ -245,9 +260,9 @@ def export_detail(request, pk: int):
         "training/exports/export_detail.html",
         {
             "export": export,
-            "label": svc.KINDS.get(export.kind, export.kind),
+            "label": KINDS.get(export.kind, export.kind),
             "finished": finished,
-            "stale": svc.report_export_is_stale(export),
+            "stale": report_export_is_stale(export),
             "programme": programme,
             "filters": filters,
             "status_url": reverse("training:export_status", args=[export.pk]),
@@ -274,8 +289,8 @@ def _stored_filters(export: ReportExport):
         leadership_level=params.get("leadership", ""),
         focus=params.get("focus", ""),
     )
-    text = svc.filters_text(
-        svc.filter_description(
+    text = filters_text(
+        filter_description(
             f, status=params.get("status", ""), at_risk=params.get("at_risk") == "1"
         )
     )

@@ -1,6 +1,7 @@
 """Progress reports to the level above (``/progress-reports/``). Thin: reads come
-from the scoped selectors in ``training.reports.progress``, writes from its
-services. ``/reports/`` is kept for the dashboards (issue 8)."""
+from the scoped selectors in ``training.reports.progress_selectors``, writes from
+the services in ``training.reports.progress_services``. ``/reports/`` is kept for
+the dashboards (issue 8)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from training.org import selectors
 from training.org.models import OrgUnit
-from training.reports import progress as svc
+from training.reports import progress_services as svc
 from training.reports.models import ProgressReport
+from training.reports.progress_selectors import (
+    REPORTING_KINDS,
+    child_report_overview,
+    progress_report_data,
+    progress_report_get,
+    progress_reports_visible_to,
+    report_due_on,
+    report_period_bounds,
+    report_period_label,
+    report_submission_get,
+)
 
 
 class NewReportForm(forms.Form):
@@ -72,7 +84,7 @@ class ReturnForm(forms.Form):
 @require_GET
 def progress_report_list(request):
     selectors.require_view_role(request.user)
-    reports = svc.progress_reports_visible_to(request.user).order_by(
+    reports = progress_reports_visible_to(request.user).order_by(
         "-period_start", "unit__path", "period"
     )
     page = Paginator(reports, 50).get_page(request.GET.get("page"))
@@ -118,7 +130,7 @@ def progress_report_new(request):
 @require_http_methods(["GET", "POST"])
 def progress_report_detail(request, pk: int):
     try:
-        report = svc.progress_report_get(user=request.user, report_id=pk)
+        report = progress_report_get(user=request.user, report_id=pk)
     except PermissionDenied:
         raise Http404 from None
     can_manage = selectors.unit_in_scope(request.user, report.unit, manage=True)
@@ -158,7 +170,7 @@ def progress_report_detail(request, pk: int):
         )
     )
     live = (
-        svc.progress_report_data(
+        progress_report_data(
             unit=report.unit,
             period_start=report.period_start,
             period_end=report.period_end,
@@ -176,7 +188,7 @@ def progress_report_detail(request, pk: int):
             "editable": editable,
             "can_manage": can_manage,
             "submissions": submissions,
-            "period_label": svc.report_period_label(report.period, report.period_start),
+            "period_label": report_period_label(report.period, report.period_start),
             "parent": report.unit.get_parent(),
         },
     )
@@ -186,7 +198,7 @@ def progress_report_detail(request, pk: int):
 @require_GET
 def progress_report_submission_pdf(request, sid: int):
     try:
-        submission = svc.report_submission_get(user=request.user, submission_id=sid)
+        submission = report_submission_get(user=request.user, submission_id=sid)
     except PermissionDenied:
         raise Http404 from None
     report = submission.report
@@ -218,7 +230,7 @@ def _parse_overview_query(request, user) -> tuple[OrgUnit, str, dt.date]:
         day = dt.date.fromisoformat(request.GET.get("start", ""))
     except ValueError:
         # By default the last period that has ended: the one reports are due for.
-        current, _end = svc.report_period_bounds(period, timezone.localdate())
+        current, _end = report_period_bounds(period, timezone.localdate())
         day = current - dt.timedelta(days=1)
     return unit, period, day
 
@@ -228,8 +240,8 @@ def _parse_overview_query(request, user) -> tuple[OrgUnit, str, dt.date]:
 def progress_report_children(request):
     selectors.require_view_role(request.user)
     unit, period, day = _parse_overview_query(request, request.user)
-    start, end = svc.report_period_bounds(period, day)
-    rows = svc.child_report_overview(
+    start, end = report_period_bounds(period, day)
+    rows = child_report_overview(
         user=request.user, unit=unit, period=period, period_start=start
     )
     return render(
@@ -240,13 +252,13 @@ def progress_report_children(request):
             "period": period,
             "start": start,
             "end": end,
-            "due_on": svc.report_due_on(end),
-            "period_label": svc.report_period_label(period, start),
+            "due_on": report_due_on(end),
+            "period_label": report_period_label(period, start),
             "periods": ProgressReport.Period.choices,
             "rows": rows,
             "return_form": ReturnForm(),
             "units": selectors.units_visible_to(request.user)
-            .filter(is_active=True, kind__in=svc.REPORTING_KINDS)
+            .filter(is_active=True, kind__in=REPORTING_KINDS)
             .order_by("path")[:500],
         },
     )
@@ -256,7 +268,7 @@ def progress_report_children(request):
 @require_POST
 def progress_report_return(request, sid: int):
     try:
-        submission = svc.report_submission_get(user=request.user, submission_id=sid)
+        submission = report_submission_get(user=request.user, submission_id=sid)
     except PermissionDenied:
         raise Http404 from None
     form = ReturnForm(request.POST)

@@ -9,8 +9,8 @@ import hashlib
 import pytest
 from django.urls import reverse
 
-from tests.training.api.conftest import EN, make_token
 from tests.factories import Role, UserFactory, grant
+from tests.training.api.conftest import EN, make_token
 from training.api.models import ApiToken
 
 pytestmark = pytest.mark.django_db

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from tests.training.api.conftest import API, EN
 from tests.factories.training import make_completed_class, make_programme
+from tests.training.api.conftest import API, EN
 from training.certificates.services import certificate_issue, certificate_revoke
-from training.compliance.services import compliance_recompute
-from training.reports.progress import (
+from training.compliance.recompute import compliance_recompute
+from training.reports.progress_services import (
     progress_report_get_or_create,
     progress_report_submit,
 )

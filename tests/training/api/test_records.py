@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.training.api.conftest import API, EN, bearer
 from tests.factories.training import credit
-from training.compliance.services import compliance_recompute
+from tests.training.api.conftest import API, EN, bearer
+from training.compliance.recompute import compliance_recompute
 from training.ledger.models import ExternalRecord
 
 pytestmark = pytest.mark.django_db

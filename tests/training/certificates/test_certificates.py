@@ -31,7 +31,6 @@ from tests.factories.training import (
     make_class,
     make_programme,
 )
-from training.certificates import services as certificate_services
 from training.certificates.models import (
     Certificate,
     CertificateBatch,
@@ -53,6 +52,7 @@ from training.certificates.services import (
     certificate_template_preview,
     mask_name,
 )
+from training.certificates.services import issue as certificate_issue_module
 from training.classes.models import TrainingClass
 from training.compliance.models import ComplianceStatus
 from training.ledger.services import ledger_entry_reverse
@@ -397,14 +397,14 @@ def test_concurrent_issue_of_one_subject_makes_one_row(
     start = cycle_start_of(person, annual)
     # Both callers render before either inserts: the unique constraint decides.
     barrier = threading.Barrier(2, timeout=30)
-    render = certificate_services.certificate_pdf
+    render = certificate_issue_module.certificate_pdf
 
     def render_then_wait(**kwargs):
         data = render(**kwargs)
         barrier.wait()
         return data
 
-    monkeypatch.setattr(certificate_services, "certificate_pdf", render_then_wait)
+    monkeypatch.setattr(certificate_issue_module, "certificate_pdf", render_then_wait)
     outcomes: list = []
 
     def issue():
@@ -498,7 +498,7 @@ def test_no_programme_certificate_unless_the_programme_issues_them(
 def test_bulk_recompute_issues_missing_certificates_in_a_batch(
     annual, people, django_capture_on_commit_callbacks
 ):
-    from training.compliance.services import compliance_recompute_task
+    from training.compliance.recompute import compliance_recompute_task
 
     # Compliant before the programme issued certificates: nobody has one yet.
     credit(people["A1"], "95")

@@ -10,13 +10,13 @@ from django.core.exceptions import PermissionDenied
 from openpyxl import Workbook, load_workbook
 
 from tests.factories.training import make_class
-from training.classes.models import AttendanceRecord
-from training.classes.services import (
+from training.classes.attendance_import import (
     AttendanceImportError,
     attendance_import,
     attendance_template_workbook,
-    class_nominate,
 )
+from training.classes.models import AttendanceRecord
+from training.classes.services import class_nominate
 
 HEADER = ["工号", "日期", "状态", "请假事由"]
 

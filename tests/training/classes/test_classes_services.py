@@ -13,10 +13,10 @@ from cms.models import AuditEvent
 from tests.factories import PersonFactory
 from tests.factories.assessments import quiz as make_quiz
 from tests.factories.training import make_class, make_programme
+from training.classes.attendance import attendance_bulk_record, attendance_record
 from training.classes.models import AttendanceRecord, ClassMember, TrainingClass
+from training.classes.selectors import classes_visible_to
 from training.classes.services import (
-    attendance_bulk_record,
-    attendance_record,
     class_complete,
     class_create,
     class_member_withdraw,
@@ -25,7 +25,6 @@ from training.classes.services import (
     class_quota_set,
     class_session_add,
     class_update,
-    classes_visible_to,
 )
 from training.ledger.models import LedgerEntry
 

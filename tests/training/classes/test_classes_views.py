@@ -11,6 +11,7 @@ from openpyxl import Workbook, load_workbook
 
 from tests.factories import PersonFactory
 from tests.factories.training import make_class
+from training.classes.attendance import attendance_record
 from training.classes.models import (
     AttendanceRecord,
     ClassMember,
@@ -18,7 +19,7 @@ from training.classes.models import (
     ClassSession,
     TrainingClass,
 )
-from training.classes.services import attendance_record, class_nominate, class_quota_set
+from training.classes.services import class_nominate, class_quota_set
 from training.ledger.models import LedgerEntry
 
 pytestmark = pytest.mark.django_db

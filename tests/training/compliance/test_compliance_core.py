@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from tests.factories.training import credit, make_programme
 from training.compliance.models import ComplianceStatus
-from training.compliance.services import compliance_recompute, compliance_refresh_person
+from training.compliance.recompute import compliance_recompute
+from training.compliance.services import compliance_refresh_person
 from training.ledger.models import LedgerEntry
 from training.ledger.services import ledger_entry_reverse
 from training.org.models import Person

@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from cms.models import AuditEvent
 from tests.factories import PersonFactory
 from tests.factories.training import credit, make_programme
+from training.compliance.recompute import compliance_recompute
 from training.compliance.selectors import annual_evaluation, evaluation_rows
-from training.compliance.services import compliance_recompute
 from training.ledger.models import LedgerEntry
 
 YEAR = timezone.localdate().year

@@ -15,9 +15,9 @@ from tests.factories import PersonFactory
 from tests.factories.training import credit, make_programme
 from training.compliance.models import ComplianceStatus
 from training.compliance.services import compliance_refresh_person
-from training.programmes.rulebook import audience_queryset
 from training.org.models import Person
 from training.programmes.models import Programme, ProgrammeVersion
+from training.programmes.rulebook import audience_queryset
 from training.programmes.selectors import rule_summary
 from training.programmes.services import programme_version_create
 

@@ -11,8 +11,9 @@ from django.core.management import call_command
 from tests.factories import Role, UserFactory, grant
 from tests.factories.training import make_programme
 from training.compliance.models import ComplianceStatus
+from training.compliance.recompute import compliance_recompute
 from training.compliance.reminders import overdue_counts_by_unit, reminders_send
-from training.compliance.services import compliance_recompute, compliance_refresh_person
+from training.compliance.services import compliance_refresh_person
 from training.notifications.models import Notification
 
 DUE = dt.date(2026, 12, 31)

@@ -23,19 +23,16 @@ from hypothesis import strategies as st
 
 from tests.factories import OrgUnitFactory, PersonFactory, UserFactory
 from tests.factories.training import credit, make_programme
+from training.compliance.exemptions import exemption_grant
 from training.compliance.models import ComplianceStatus
+from training.compliance.recompute import compliance_mark_overdue, compliance_recompute
 from training.compliance.rollup_models import UnitRollup, UnitRollupMonth
 from training.compliance.rollups import (
     AT_RISK_DAYS,
     rollups_generation,
     rollups_rebuild,
 )
-from training.compliance.services import (
-    compliance_mark_overdue,
-    compliance_recompute,
-    compliance_refresh_person,
-)
-from training.compliance.exemptions import exemption_grant
+from training.compliance.services import compliance_refresh_person
 from training.org.models import OrgUnit, Person
 from training.programmes.models import Programme
 from training.reports.dashboard import (

@@ -6,8 +6,7 @@ import pytest
 
 from tests.factories import OrgUnitFactory, PersonFactory, Role, UserFactory, grant
 from tests.factories.training import make_programme
-from training.compliance.models import ComplianceStatus
-from training.compliance.models import Exemption
+from training.compliance.models import ComplianceStatus, Exemption
 from training.demo.records import seed_records
 from training.ledger.models import ExternalRecord, LedgerEntry
 from training.notifications.models import Notification

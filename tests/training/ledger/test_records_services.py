@@ -12,9 +12,9 @@ from django.utils import timezone
 from cms.models import AuditEvent
 from tests.factories import Role, UserFactory, grant
 from tests.factories.training import make_programme
+from training.compliance.exemptions import exemption_grant, exemption_revoke
 from training.compliance.models import ComplianceStatus
 from training.compliance.services import compliance_refresh_person
-from training.compliance.exemptions import exemption_grant, exemption_revoke
 from training.ledger.models import ApprovalDelegation, ExternalRecord
 from training.ledger.records import (
     approval_delegation_clear,

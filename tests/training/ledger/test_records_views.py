@@ -10,8 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories.training import credit, make_programme
-from training.compliance.models import ComplianceStatus
-from training.compliance.models import Exemption
+from training.compliance.models import ComplianceStatus, Exemption
 from training.compliance.services import compliance_refresh_person
 from training.ledger.models import (
     ApprovalDelegation,

@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from training.org.identity import national_id_with_check_digit
 from training.org.services import ROSTER_COLUMNS
-from training.org.services.roster import GRADE_LABELS, _parse_row
+from training.org.services.roster.columns import GRADE_LABELS
+from training.org.services.roster.parse import _parse_row
 
 HEADERS = {c.header for c in ROSTER_COLUMNS}
 COLUMNS = list(ROSTER_COLUMNS)

@@ -14,8 +14,8 @@ from django.utils import timezone
 from tests.factories import PersonFactory, Role, UserFactory, grant
 from tests.factories.training import credit, make_programme
 from training.compliance.models import ComplianceStatus
+from training.compliance.recompute import compliance_recompute
 from training.compliance.rollups import rollups_rebuild
-from training.compliance.services import compliance_recompute
 from training.ledger.models import LedgerEntry
 from training.org.models import Person
 from training.reports.dashboard import at_risk_q

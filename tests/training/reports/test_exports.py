@@ -22,9 +22,9 @@ from cms.models import AuditEvent
 from tests.factories import PersonFactory, Role, UserFactory, grant
 from tests.factories.training import credit, make_programme
 from training.compliance.models import ComplianceStatus
-from training.compliance.services import compliance_recompute
+from training.compliance.recompute import compliance_recompute
 from training.org.models import RoleGrant
-from training.reports import exports as svc
+from training.reports import export_requests, export_run
 from training.reports.dashboard import dashboard_get
 from training.reports.export_models import ReportExport
 from training.reports.forms import dashboard_filter_from
@@ -420,7 +420,7 @@ def test_progress_pages(
     status = client.get(reverse("training:export_status", args=[export.pk])).json()
     assert status["status"] == "queued" and status["finished"] is False
 
-    svc.report_export_run(export_id=export.pk)
+    export_run.report_export_run(export_id=export.pk)
     status = client.get(reverse("training:export_status", args=[export.pk])).json()
     assert status["finished"] is True and status["percent"] == 100
     assert status["processed"] == status["total"] == 3
@@ -463,8 +463,8 @@ def test_stale_export_can_be_restarted_once(
         client.post(url)
     assert callbacks == []
     # The old run, should it wake up, cannot overwrite the new one.
-    progress = svc._Progress(export.pk, long_ago)
-    with pytest.raises(svc._Superseded):
+    progress = export_run._Progress(export.pk, long_ago)
+    with pytest.raises(export_run._Superseded):
         progress.update(done=1)
 
 
@@ -515,14 +515,14 @@ def _more_people(tree, annual, n: int, start: int = 0) -> None:
 
 
 def _run_queries(user, tree, annual) -> tuple[int, ReportExport]:
-    export = svc.report_export_request(
+    export = export_requests.report_export_request(
         user=user,
         kind="people",
         params={"unit": tree.city_a.pk, "programme": annual.programme_id},
         enqueue=False,
     )
     with CaptureQueriesContext(connection) as queries:
-        svc.report_export_run(export_id=export.pk)
+        export_run.report_export_run(export_id=export.pk)
     export.refresh_from_db()
     assert export.status == "done", export.error
     return len(queries), export
@@ -543,7 +543,7 @@ def test_export_list_queries(
     client, world, coordinator, tree, annual, django_assert_max_num_queries
 ):
     for _ in range(12):
-        svc.report_export_request(
+        export_requests.report_export_request(
             user=coordinator,
             kind="people",
             params={"unit": tree.city_a.pk, "programme": annual.programme_id},
@@ -558,13 +558,13 @@ def test_export_list_queries(
 def test_resume_command_requeues_stalled_exports(
     world, coordinator, tree, annual, django_capture_on_commit_callbacks
 ):
-    export = svc.report_export_request(
+    export = export_requests.report_export_request(
         user=coordinator,
         kind="people",
         params={"unit": tree.city_a.pk, "programme": annual.programme_id},
         enqueue=False,
     )
-    fresh = svc.report_export_request(
+    fresh = export_requests.report_export_request(
         user=coordinator,
         kind="units_all",
         params={"unit": tree.city_a.pk, "programme": annual.programme_id},

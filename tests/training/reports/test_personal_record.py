@@ -13,9 +13,9 @@ from openpyxl import load_workbook
 
 from cms.models import AuditEvent
 from tests.factories.training import credit, make_programme
-from training.reports.record import personal_record
 from training.compliance.services import compliance_refresh_person
 from training.ledger.models import LedgerEntry
+from training.reports.record import personal_record
 
 YEAR = timezone.localdate().year
 MY = reverse("training:my_training_record")

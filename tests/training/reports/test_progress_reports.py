@@ -11,16 +11,18 @@ from django.urls import reverse
 
 from tests.factories import Role, UserFactory, grant
 from tests.factories.training import credit, make_programme
-from training.compliance.services import compliance_recompute
+from training.compliance.recompute import compliance_recompute
 from training.notifications.models import Notification
 from training.reports.models import ProgressReport, ReportSubmission
-from training.reports.progress import (
+from training.reports.progress_selectors import (
     child_report_overview,
     progress_report_data,
+    report_period_bounds,
+)
+from training.reports.progress_services import (
     progress_report_get_or_create,
     progress_report_return,
     progress_report_submit,
-    report_period_bounds,
 )
 
 Q3 = dt.date(2026, 7, 1)

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from training.compliance.services import compliance_mark_overdue
+from training.compliance.recompute import compliance_mark_overdue
 
 
 class Command(BaseCommand):

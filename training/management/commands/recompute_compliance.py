@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from training.certificates.services import certificates_issue_missing
-from training.compliance.services import compliance_recompute
+from training.compliance.recompute import compliance_recompute
 from training.programmes.models import Programme
 from training.programmes.rulebook import (
     audience_queryset,

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from training.reports.exports import report_exports_resume_stale
+from training.reports.export_requests import report_exports_resume_stale
 
 
 class Command(BaseCommand):

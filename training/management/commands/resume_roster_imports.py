@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from training.org.services.roster import roster_imports_resume_stale
+from training.org.services.roster.run import roster_imports_resume_stale
 
 
 class Command(BaseCommand):

@@ -6,12 +6,11 @@ from training.org.services.roles import (
     role_grant_revoke,
     role_groups_ensure,
 )
-from training.org.services.roster import (
+from training.org.services.roster.columns import (
     ROSTER_COLUMNS,
-    roster_import_create,
-    roster_import_run,
     roster_template_workbook,
 )
+from training.org.services.roster.run import roster_import_create, roster_import_run
 from training.org.services.units import org_unit_create, org_unit_move
 
 __all__ = [
