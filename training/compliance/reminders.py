@@ -322,7 +322,5 @@ def reminders_send_task(today: str | None = None, force_digest: bool = False) ->
     """Daily reminders and the Monday digest (``today`` as YYYY-MM-DD, optional)."""
     import datetime as dt
 
-    from training.compliance.reminders import reminders_send
-
     day = dt.date.fromisoformat(today) if today else None
     return reminders_send(today=day, force_digest=force_digest)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from training.classes.models import TrainingClass
 from training.compliance.models import ComplianceStatus, Exemption
 from training.ledger.models import ExternalRecord, LedgerEntry
 from training.org import selectors
@@ -64,7 +65,6 @@ def _required_names(rows: Iterable[ComplianceStatus]) -> dict[str, dict[int, str
     query per kind, only when something of that kind is missing)."""
     from assessments.models import Quiz
     from courses.models import CoursePage
-    from training.classes.models import TrainingClass
 
     wanted: dict[str, set[int]] = {"courses": set(), "quizzes": set(), "classes": set()}
     for row in rows:

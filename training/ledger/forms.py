@@ -10,6 +10,7 @@ from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from training.ledger.services import external_record_submit
 from training.org.forms import UnitChoiceField
 from training.org.models import OrgUnit
 from training.programmes.models import Programme
@@ -231,7 +232,6 @@ class DelegationForm(forms.Form):
 
 def external_record_submit_from(form: ExternalRecordForm, *, person, actor):
     """Submit a validated form through the service (the page and the API)."""
-    from training.ledger.services import external_record_submit
 
     data = form.cleaned_data
     return external_record_submit(

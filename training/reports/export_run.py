@@ -356,7 +356,5 @@ def _cycle_text(f: DashboardFilter) -> str:
 @task()
 def report_export_task(export_id: int) -> dict:
     """A background dashboard export (XLSX); progress on the ReportExport row."""
-    from training.reports.export_run import report_export_run
-
     export = report_export_run(export_id=export_id)
     return {"status": export.status, "rows": export.done}

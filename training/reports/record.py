@@ -7,6 +7,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from training.certificates.selectors import certificates_of
+from training.certificates.services import certificate_status
 from training.classes.models import ClassMember
 from training.compliance.models import ComplianceStatus
 from training.ledger.models import LedgerEntry
@@ -18,7 +19,6 @@ ZERO = Decimal(0)
 def _certificates_of(person: Person) -> list:
     """The person's certificates, newest first, each with its ``status`` (valid,
     revoked or superseded) for the record's badge. One query."""
-    from training.certificates.services import certificate_status
 
     certificates = certificates_of(person)
     for certificate in certificates:

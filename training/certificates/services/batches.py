@@ -26,8 +26,13 @@ from training.certificates.services.issue import _require_may_issue, certificate
 from training.certificates.services.render import Subject
 from training.classes.models import ClassMember, TrainingClass
 from training.compliance.models import ComplianceStatus
-from training.org.models import Person
-from training.org.selectors import require_manage_role, unit_in_scope
+from training.org.models import Person, RoleGrant
+from training.org.selectors import (
+    MANAGE_ROLES,
+    people_visible_to,
+    require_manage_role,
+    unit_in_scope,
+)
 from training.programmes.models import Programme
 
 # A batch whose worker has not reported for this long may be resumed by hand.
@@ -88,7 +93,6 @@ def certificate_batch_create(
         statuses = ComplianceStatus.objects.all()
         if actor is not None:
             require_manage_role(actor)
-            from training.org.selectors import people_visible_to
 
             statuses = statuses.filter(person__in=people_visible_to(actor, manage=True))
             unit = actor_unit(actor) or programme.owner_unit
@@ -114,9 +118,6 @@ def certificate_batch_create(
 
 def actor_unit(actor):
     """The highest unit on which ``actor`` manages: where their batches belong."""
-    from training.org.models import RoleGrant
-    from training.org.selectors import MANAGE_ROLES
-
     grant = (
         RoleGrant.objects.filter(user=actor, role__in=MANAGE_ROLES)
         .select_related("unit")
@@ -127,7 +128,6 @@ def actor_unit(actor):
 
 
 def certificate_batch_enqueue(*, batch_id: int) -> None:
-    from training.certificates.services.batches import certificate_batch_task
 
     result = task_enqueue_or_defer(certificate_batch_task, batch_id)
     if result is not None:
@@ -256,7 +256,6 @@ def certificates_on_compliance(*, person_id: int, met: list[tuple[int, dt.date]]
 
 
 def _enqueue_one(person_id: int, programme_id: int, cycle_start: dt.date) -> None:
-    from training.certificates.services.batches import certificate_issue_task
 
     task_enqueue_or_defer(
         certificate_issue_task, person_id, programme_id, cycle_start.isoformat()
@@ -290,8 +289,6 @@ def certificates_on_class_completed(*, training_class: TrainingClass) -> None:
 @task()
 def certificate_batch_task(batch_id: int) -> dict:
     """Bulk certificate issue; progress on the CertificateBatch row, resumable."""
-    from training.certificates.services.batches import certificate_batch_run
-
     batch = certificate_batch_run(batch_id=batch_id)
     return {"issued": batch.issued, "skipped": batch.skipped}
 
@@ -302,10 +299,6 @@ def certificate_issue_task(person_id: int, programme_id: int, cycle_start: str) 
     import datetime as dt
 
     from django.core.exceptions import ValidationError
-
-    from training.certificates.services.issue import certificate_issue
-    from training.org.models import Person
-    from training.programmes.models import Programme
 
     try:
         certificate, _created = certificate_issue(

@@ -29,6 +29,7 @@ from training.certificates.services.render import (
     template_for,
 )
 from training.classes.models import TrainingClass
+from training.classes.selectors import class_may_manage
 from training.org.models import Person
 from training.org.selectors import require_manager_of
 from training.programmes.models import Programme
@@ -38,8 +39,6 @@ def _require_may_issue(actor, subject: Subject) -> None:
     if actor is None:
         return  # the system, on completion or compliance
     if subject.kind == Certificate.Kind.CLASS:
-        from training.classes.selectors import class_may_manage
-
         if class_may_manage(actor, subject.training_class):
             return
         raise PermissionDenied(_("Only the class's organisers issue its certificates."))

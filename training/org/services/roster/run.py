@@ -55,7 +55,6 @@ def roster_import_create(
     record.total_rows = len(rows)
     record.save(update_fields=["total_rows"])
     if len(rows) > settings.ROSTER_IMPORT_SYNC_MAX_ROWS:
-        from training.org.services.roster.run import roster_import_task
 
         def enqueue() -> None:
             result = task_enqueue_or_defer(roster_import_task, import_id=record.pk)
@@ -110,8 +109,6 @@ RESUME_AFTER = dt.timedelta(minutes=1)
 def roster_imports_resume_stale() -> list[int]:
     """Queue the large imports that never reached the queue (it was down at upload
     time): for the scheduler. Returns their ids."""
-    from training.org.services.roster.run import roster_import_task
-
     waiting = list(
         RosterImport.objects.filter(
             status=RosterImport.Status.PENDING,
