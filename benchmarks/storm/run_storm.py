@@ -17,8 +17,10 @@ What it does, and undoes:
    answer every 5–10 s; all submit in the last ``--submit-window`` seconds before
    the exam closes;
 5. records p50/p95/p99 per endpoint, errors, requests, and the CPU time gunicorn
-   (and PostgreSQL's backends for this database) spent per request in each phase,
-   checks the database (every attempt submitted once), writes
+   (and PostgreSQL's backends for this database) spent per request in each phase
+   — sampled every 0.5 s by loadkit.CpuMeter, so backends that open and close
+   inside a phase count — with the load average at the start and end, checks the
+   database (every attempt submitted once), writes
    benchmarks/results/exam_storm.json and its section of results.md;
 6. stops gunicorn and drops the database (``--keep-db`` keeps it).
 
@@ -39,8 +41,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-import psutil
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "storm-pass-2026"  # noqa: S105 - throwaway accounts in a throwaway db
@@ -170,6 +170,7 @@ def phase_cpu(meter: loadkit.CpuMeter, endpoints: dict) -> dict:
         requests = sum(endpoints.get(n, {}).get("requests", 0) for n in names)
         spent = meter.between(first, last)
         app, db = spent["gunicorn"], spent["postgres"]
+        boundary = meter.boundary_only_between(first, last)
         phases[phase] = {
             "requests": requests,
             "gunicorn_cpu_s": round(app, 2),
@@ -180,6 +181,20 @@ def phase_cpu(meter: loadkit.CpuMeter, endpoints: dict) -> dict:
             "postgres_cpu_ms_per_request": round(db * 1000 / requests, 2)
             if requests
             else None,
+            "wall_s": spent["wall"],
+            "locust_cpu_s": spent["locust"],
+            # The rest of the PostgreSQL cluster: postmaster, checkpointer, WAL
+            # writer, and other databases' backends (other work on the machine).
+            "postgres_other_cpu_s": spent["postgres_other"],
+            "machine_cpu_s": spent["machine"],
+            # The same run read at the phase boundaries alone (the old meter).
+            "boundary_only": {
+                "gunicorn_cpu_s": boundary["gunicorn"],
+                "postgres_cpu_s": boundary["postgres"],
+            },
+            # What sampling missed (processes ended between two samples), from
+            # the kernel's children times: see loadkit.CpuMeter.
+            "sampling_check": meter.check_between(first, last),
         }
     return phases
 
@@ -197,6 +212,9 @@ def markdown(result: dict) -> str:
         f"Autosave {result['autosave_seconds']} s, one answer every "
         f"{result['save_every_s'][0]:g}–{result['save_every_s'][1]:g} s per learner; "
         f"submits in the last {result['submit_window_s']:g} s. "
+        f"Load average at the start {result['load_average_start']}, at the end "
+        f"{result['load_average_end']}; busiest other processes at the start: "
+        f"{'; '.join(result['busy_processes_at_start']) or 'none above 5 % CPU'}. "
         f"Command: `{result['command']}`.",
         "",
         "| endpoint | requests | failures | p50 ms | p95 ms | p99 ms | max ms |",
@@ -209,14 +227,21 @@ def markdown(result: dict) -> str:
         )
     lines += [
         "",
-        "| phase | requests | gunicorn CPU ms/request | PostgreSQL CPU ms/request |",
-        "|---|---:|---:|---:|",
+        "| phase | wall s | requests | gunicorn CPU s | PostgreSQL CPU s | "
+        "gunicorn CPU ms/request | PostgreSQL CPU ms/request | PostgreSQL CPU s "
+        "read at the boundaries only | locust CPU s | machine CPU s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for phase, p in result["cpu"].items():
         lines.append(
-            f"| {phase} | {p['requests']} | {p['gunicorn_cpu_ms_per_request']} | "
-            f"{p['postgres_cpu_ms_per_request']} |"
+            f"| {phase} | {p['wall_s']:g} | {p['requests']} | "
+            f"{p['gunicorn_cpu_s']:g} | {p['postgres_cpu_s']:g} | "
+            f"{p['gunicorn_cpu_ms_per_request']} | "
+            f"{p['postgres_cpu_ms_per_request']} | "
+            f"{p['boundary_only']['postgres_cpu_s']:g} | {p['locust_cpu_s']:g} | "
+            f"{p['machine_cpu_s']:g} |"
         )
+    lines += ["", loadkit.sampling_note(result["cpu_sampling"], result["cpu"])]
     checks = result["checks"]
     lines += [
         "",
@@ -250,13 +275,15 @@ def record(result: dict) -> None:
 
 def main() -> int:
     args = parse_args()
+    load_start = loadkit.load_average()
+    busy_start = loadkit.busy_processes()
     db_url = loadkit.pg_database_url(args.db, purpose="storm")
     env = server_environment(args, db_url)
     loadkit.redis_check(args.redis_url, purpose="storm")
     work = Path(tempfile.mkdtemp(prefix="exam-storm-"))
     print(f"storm: fresh database {args.db}, logs in {work}")
     loadkit.database_recreate(db_url, args.db)
-    gunicorn = locust = None
+    gunicorn = locust = meter = None
     try:
         loadkit.manage(env, "migrate", "--noinput", "-v", "0")
         loadkit.static_files_ensure(env)
@@ -277,10 +304,13 @@ def main() -> int:
         loadkit.wait_for(f"{host}/healthz")
         meter = loadkit.CpuMeter(
             {
-                "gunicorn": lambda: loadkit.process_tree(gunicorn.pid),
-                "postgres": lambda: loadkit.postgres_backends(args.db),
+                "gunicorn": loadkit.process_tree(gunicorn.pid),
+                "postgres": loadkit.postgres_backends(args.db),
+                "postgres_other": loadkit.postgres_backends(None),
+                "locust": loadkit.process_tree(lambda: locust and locust.pid),
             }
         )
+        meter.sample("start")
 
         # The timeline, in wall-clock seconds (locust reads it from the plan).
         login_at = time.time() + 5
@@ -317,7 +347,6 @@ def main() -> int:
             csv_prefix=work / "storm",
             env={**os.environ, "STORM_PLAN": str(plan_path)},
         )
-        locust_proc = psutil.Process(locust.pid)
         for label, at in (
             ("login_at", login_at),
             ("storm_at", storm_at),
@@ -326,10 +355,10 @@ def main() -> int:
             while time.time() < at and locust.poll() is None:
                 time.sleep(min(0.05, max(at - time.time(), 0)))
             meter.sample(label)
-        locust_cpu = loadkit.cpu_seconds([locust_proc])
         locust.wait()
         meter.sample("end")
-        locust_cpu = max(locust_cpu, 0)
+        meter.stop()
+        locust_cpu = meter.between("start", "autosave_until")["locust"]
 
         endpoints, failures = loadkit.read_stats(work / "storm")
         aggregated = endpoints.pop("Aggregated", {})
@@ -346,6 +375,9 @@ def main() -> int:
             "command": " ".join(
                 ["make bench-storm"] if args.users == 300 else sys.argv
             ),
+            "load_average_start": load_start,
+            "load_average_end": loadkit.load_average(),
+            "busy_processes_at_start": busy_start,
             "users": args.users,
             "bank_questions": 300,
             "exam_questions": 20,
@@ -362,6 +394,8 @@ def main() -> int:
             "errors": errors,
             "failures": failures,
             "cpu": phase_cpu(meter, endpoints),
+            "cpu_sample_interval_s": meter.interval,
+            "cpu_sampling": meter.summary(),
             "locust_cpu_s_until_submit_phase": round(locust_cpu, 1),
             "checks": checks,
             "targets": TARGETS,
@@ -381,6 +415,8 @@ def main() -> int:
             print(f"storm: written {written} and results.md")
         return 0 if result["meets_targets"] else 1
     finally:
+        if meter is not None:
+            meter.stop()
         loadkit.processes_stop((locust, gunicorn))
         if "django" in sys.modules:
             from django.db import connections
