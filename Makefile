@@ -11,6 +11,7 @@ APT_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 gettext chromium poppler-util
 STAMP := $(VENV)/.installed
 
 .PHONY: fonts help install apt run worker test test-sqlite test-postgres pg-up lint check \
+        suite-sqlite suite-postgres \
         e2e bench bench-storm bench-mixed prod-smoke messages clean
 
 help:
@@ -46,13 +47,19 @@ $(STAMP): pyproject.toml
 install: apt $(STAMP) messages fonts
 
 # The certificate font (cms/fonts.py): a fast-to-subset cut of Noto Serif CJK SC.
+# Built once per content, not per clone: JCPXSerifSC.ttf.stamp beside it holds a
+# sha256 of what it is made from (cms/fonts.py's build code, the source font,
+# fontTools), and the ~20 s–2 min build runs only when that changed.
 CERT_FONT := /usr/local/share/fonts/jcpx/JCPXSerifSC.ttf
-fonts: $(CERT_FONT)
-$(CERT_FONT): cms/fonts.py | apt $(STAMP)
-	$(PY) -m cms.fonts $(CERT_FONT)
+fonts: | apt $(STAMP)
+	@$(PY) -m cms.fonts --if-changed $(CERT_FONT)
 
-messages: $(STAMP)
+# Compiled catalogues (*.mo, not in git): rebuilt only when their .po changed.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+messages: $(MO_FILES)
+%.mo: %.po | $(STAMP)
 	@$(MANAGE) compilemessages --ignore=.venv -v 0
+	@touch $@
 
 run: install
 	$(MANAGE) migrate --noinput
@@ -76,17 +83,32 @@ check: $(STAMP)
 
 # pytest exits 5 when it collects nothing: that must fail, and it does, because
 # make treats every non-zero exit as failure.
+# PYTEST_XDIST="-n 2 --dist load" spreads one suite over pytest-xdist workers, each
+# with its own test database (test_test_gw0, ...). Keep --dist load: it hands every
+# worker its tests in collection order, so each one still runs the transactional
+# tests (which empty the database) after the others, as pytest-django orders them;
+# loadfile and worksteal do not, and tests then miss the migrations' rows.
+PYTEST_ARGS ?= -q
+PYTEST_XDIST ?=
 test-sqlite: $(STAMP)
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest $(PYTEST_ARGS) $(PYTEST_XDIST)
 
 pg-up:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || \
 	  (pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start && sleep 2)
 
 test-postgres: $(STAMP) pg-up
-	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q
+	DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest $(PYTEST_ARGS) $(PYTEST_XDIST)
 
-test: install lint check test-sqlite test-postgres
+# The two suites run side by side, one per core (docs/benchmarks.md, "CI wall
+# time"): they share nothing (SQLite in memory, PostgreSQL in test_test; live
+# servers on free ports). Each line starts with its suite ("sqlite: ...",
+# "postgres: N passed, ..."); either one failing fails make, after the other ends.
+test: install lint check
+	@$(MAKE) --no-print-directory -j2 suite-sqlite suite-postgres
+
+suite-sqlite suite-postgres: suite-%: $(STAMP)
+	@set -o pipefail; $(MAKE) --no-print-directory test-$* 2>&1 | sed -u 's/^/$*: /'
 
 e2e: install
 	$(VENV)/bin/pytest -q -m e2e

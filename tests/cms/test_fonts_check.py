@@ -57,3 +57,69 @@ def test_charset_covers_gb2312_but_not_rare_name_characters():
     chars = fonts.charset()
     assert {ord(c) for c in "王建国张三明欧阳检察院证书编号：0123ABC"} <= chars
     assert not {ord(c) for c in "喆堃𠮷䶮"} & chars
+
+
+# --- the build stamp (make fonts) -------------------------------------------------
+
+
+def _source(tmp_path, content=b"not really a font"):
+    source = tmp_path / "Source.ttc"
+    source.write_bytes(content)
+    return source
+
+
+def test_build_key_follows_the_source_font_not_the_file_mtime(tmp_path):
+    source = _source(tmp_path)
+    key = fonts.build_key(source)
+    assert key == fonts.build_key(source)
+    assert len(key) == 64
+    source.write_bytes(b"another cut of the font")
+    assert fonts.build_key(source) != key
+
+
+def test_build_key_ignores_docstrings_and_comments():
+    def one():
+        """A docstring."""
+        # a comment
+        return 1
+
+    def two():
+        return 1
+
+    assert fonts._code(one).replace("one", "two") == fonts._code(two)
+
+
+def test_font_is_rebuilt_only_when_missing_or_stale(tmp_path, monkeypatch):
+    source = _source(tmp_path)
+    monkeypatch.setattr(fonts, "SOURCE", source)
+    dest = tmp_path / "out" / "JCPX.ttf"
+    built = []
+
+    def fake_build(target, from_source):
+        assert from_source == source
+        built.append(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(b"font")
+        fonts.stamp_path(target).write_text(fonts.build_key(source) + "\n")
+        return target
+
+    monkeypatch.setattr(fonts, "build", fake_build)
+    assert fonts.stamp_path(dest).name == "JCPX.ttf.stamp"
+    assert not fonts.up_to_date(dest, source)
+    assert fonts.main(["--if-changed", str(dest)]) == 0
+    assert built == [dest]
+    assert fonts.up_to_date(dest, source)
+    # Up to date: nothing built.
+    assert fonts.main(["--if-changed", str(dest)]) == 0
+    assert built == [dest]
+    # Without --if-changed it always builds.
+    assert fonts.main([str(dest)]) == 0
+    assert len(built) == 2
+    # The source font changed: stale.
+    source.write_bytes(b"a newer Noto release")
+    assert not fonts.up_to_date(dest, source)
+    assert fonts.main(["--if-changed", str(dest)]) == 0
+    assert len(built) == 3
+    # A font without its stamp (built before stamps existed) is rebuilt once.
+    fonts.stamp_path(dest).unlink()
+    assert not fonts.up_to_date(dest, source)
