@@ -8,6 +8,8 @@ from wagtail.documents import urls as wagtaildocs_urls
 from cms import views
 
 # Apps above cms plug in by dotted path, so cms never imports them.
+handler404 = views.page_not_found
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("search/", views.search, name="search"),

@@ -7,6 +7,8 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -78,3 +80,18 @@ def search(request):
             "kind_querystring": kind_query.urlencode(),
         },
     )
+
+
+API_PREFIX = "/api/"
+
+
+def page_not_found(request, exception):
+    """A URL nothing answers: the site's 404 page, but under ``/api/`` the API's
+    JSON error (``{"detail", "code"}``, as training.api answers), so a client never
+    has to parse HTML — also for a path no route matches, such as an id with a
+    newline in it."""
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse(
+            {"detail": _("Not found."), "code": "not_found"}, status=404
+        )
+    return defaults.page_not_found(request, exception)

@@ -182,3 +182,24 @@ def test_session_post_needs_csrf(tree, coordinator, people):
     )
     assert response.status_code == 403
     assert "code" in response.json()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/certificates/verify/%0A%C2%A5%16",  # no route matches a newline
+        "/api/v1/no-such-endpoint/",
+        "/api/v1/units/12/nothing-here/",
+    ],
+)
+def test_a_path_no_route_matches_answers_json_not_html(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_found"
+
+
+def test_outside_the_api_the_404_page_stays_html(client):
+    response = client.get("/no-such-page/%0A")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
