@@ -24,8 +24,7 @@ from training.org.models import Person
 
 
 def _managed_person(request, pk: int) -> Person:
-    selectors.require_manage_role(request.user)
-    return selectors.person_get(user=request.user, person_id=pk, manage=True)
+    return selectors.managed_person_get(user=request.user, person_id=pk)
 
 
 def _exemptions_page(request, person: Person, *, form=None, revoke=None, status=200):

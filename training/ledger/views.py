@@ -114,8 +114,7 @@ def record_new(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_new_for_person(request, pk: int):
-    selectors.require_manage_role(request.user)
-    person = selectors.person_get(user=request.user, person_id=pk, manage=True)
+    person = selectors.managed_person_get(user=request.user, person_id=pk)
     return _submit(request, person)
 
 
@@ -326,8 +325,7 @@ def record_delegation_clear(request, unit_pk: int):
 
 
 def _managed_person(request, pk: int) -> Person:
-    selectors.require_manage_role(request.user)
-    return selectors.person_get(user=request.user, person_id=pk, manage=True)
+    return selectors.managed_person_get(user=request.user, person_id=pk)
 
 
 def _ledger_page(request, person: Person, *, status=200, **forms):

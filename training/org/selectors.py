@@ -176,6 +176,13 @@ def person_get(*, user, person_id: int, manage: bool = False) -> Person:
     return person
 
 
+def managed_person_get(*, user, person_id: int) -> Person:
+    """A person whose records ``user`` manages: PermissionDenied without a managing
+    role, and (as ``person_get``) for anyone outside the managed scope."""
+    require_manage_role(user)
+    return person_get(user=user, person_id=person_id, manage=True)
+
+
 def people_search(
     *,
     user,
